@@ -1,0 +1,155 @@
+//! The `fabric` binary: `fabric check` and `fabric explain` (more commands arrive with
+//! their issues). Exit codes: 0 clean or warnings only, 1 errors in the spec, 2 usage or
+//! I/O errors.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fabric_core::diagnostic::{Code, Severity, codes};
+use miette::{IntoDiagnostic, miette};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "fabric",
+    version,
+    about = "Check AI data-center specs written in Fabric and emit what builds and runs them",
+    after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format json specs/*.fabric\n  fabric explain E0302\n\nColours are off when output is not a terminal or NO_COLOR is set."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and check specs; each FILE is the entry file of one spec.
+    #[command(after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format sarif site.fabric > fabric.sarif\n\nExit status: 0 clean (or warnings only), 1 errors in a spec, 2 usage or I/O error.")]
+    Check {
+        /// Entry files of the specs to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format for diagnostics.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the long explanation of a diagnostic code.
+    #[command(after_help = "Examples:\n  fabric explain E0302\n  fabric explain --list")]
+    Explain {
+        /// The code, such as E0302.
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its title.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// Source snippets with labels, for people.
+    Human,
+    /// One JSON object per diagnostic, in a JSON array, on stdout.
+    Json,
+    /// A SARIF 2.1.0 log on stdout, for code-scanning tools.
+    Sarif,
+}
+
+fn color_wanted(stream: &impl IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn main() -> ExitCode {
+    let color = color_wanted(&std::io::stderr());
+    miette::set_hook(Box::new(move |_| {
+        let theme = if color { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+        Box::new(miette::GraphicalReportHandler::new_themed(theme))
+    }))
+    .ok();
+    let cli = Cli::parse();
+    match run(cli, color) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
+    match cli.command {
+        Command::Check { files, format } => check(&files, format, color),
+        Command::Explain { list: true, .. } => {
+            let mut out = std::io::stdout().lock();
+            for code in codes::ALL {
+                writeln!(out, "{code}  {}", codes::title(*code)).into_diagnostic()?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code: Some(code), .. } => {
+            let Some(found) = Code::lookup(&code) else {
+                return Err(miette!(code = "fabric::unknown_code", help = "`fabric explain --list` lists every code", "no diagnostic code `{code}`"));
+            };
+            print!("{}", found.explanation());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { code: None, .. } => Err(miette!("name a code, or pass --list")),
+    }
+}
+
+fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitCode> {
+    let mut any_errors = false;
+    let mut json = Vec::new();
+    let mut sarif_logs = Vec::new();
+    for path in files {
+        if path.is_dir() {
+            return Err(miette!(code = "fabric::is_directory", help = "name the spec's entry file, for example `fabric check site/main.fabric`", "`{}` is a directory", path.display()));
+        }
+        let checked = fabric_cli::check_file(path).map_err(|e| {
+            miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
+        })?;
+        any_errors |= checked.has_errors();
+        match format {
+            Format::Human => {
+                let mut err = std::io::stderr().lock();
+                write!(err, "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, color)).into_diagnostic()?;
+                let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+                let warnings = checked.diagnostics.len() - errors;
+                if errors > 0 {
+                    writeln!(err, "error: `{}` has {} and {}", path.display(), plural(errors, "error"), plural(warnings, "warning")).into_diagnostic()?;
+                } else {
+                    let mut out = std::io::stdout().lock();
+                    let extra = if warnings > 0 { format!(" ({})", plural(warnings, "warning")) } else { String::new() };
+                    writeln!(out, "ok: {}: {}{extra}", path.display(), fabric_cli::summary(&checked)).into_diagnostic()?;
+                }
+            }
+            Format::Json => json.extend(checked.diagnostics.iter().map(|d| fabric_cli::to_json(&checked.db, d))),
+            Format::Sarif => sarif_logs.push(fabric_cli::to_sarif(&checked.db, &checked.diagnostics)),
+        }
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&json).into_diagnostic()?),
+        Format::Sarif => {
+            // One log per spec would not be one SARIF document; merge the runs' results.
+            let mut merged: Option<serde_json::Value> = None;
+            for log in sarif_logs {
+                let value: serde_json::Value = serde_json::from_str(&log).into_diagnostic()?;
+                match &mut merged {
+                    None => merged = Some(value),
+                    Some(m) => {
+                        if let (Some(runs), Some(more)) = (m["runs"].as_array_mut(), value["runs"].as_array()) {
+                            runs.extend(more.iter().cloned());
+                        }
+                    }
+                }
+            }
+            println!("{}", serde_json::to_string_pretty(&merged.unwrap_or_default()).into_diagnostic()?);
+        }
+        Format::Human => {}
+    }
+    Ok(if any_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}

@@ -1,0 +1,190 @@
+//! The one diagnostic model every stage reports with, and the registry of diagnostic codes.
+//!
+//! A code's long explanation lives in `docs/diagnostics/<CODE>.md` and is compiled in, so a
+//! code without its explanation does not build; `fabric explain CODE` prints it.
+
+use crate::db::SourceFile;
+use fabric_syntax::Span;
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The spec is wrong; nothing is emitted.
+    Error,
+    /// Worth a look; the spec still builds.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A registered diagnostic code such as `E0302`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct Code(&'static str);
+
+impl Code {
+    /// The code as text.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+    /// The registered code spelled `text`.
+    pub fn lookup(text: &str) -> Option<Code> {
+        codes::ALL.iter().copied().find(|c| c.0.eq_ignore_ascii_case(text))
+    }
+    /// The long explanation (`docs/diagnostics/<CODE>.md`).
+    pub fn explanation(self) -> &'static str {
+        codes::explanation(self)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+macro_rules! registry {
+    ($($code:ident: $title:literal,)*) => {
+        /// Every diagnostic code the compiler can emit, with its title and explanation.
+        pub mod codes {
+            use super::Code;
+            $(
+                #[doc = $title]
+                pub const $code: Code = Code(stringify!($code));
+            )*
+            /// Every registered code, in order.
+            pub const ALL: &[Code] = &[$($code),*];
+            /// The one-line title of a code.
+            pub fn title(code: Code) -> &'static str {
+                match code.0 {
+                    $(stringify!($code) => $title,)*
+                    _ => "",
+                }
+            }
+            /// The long explanation of a code.
+            pub fn explanation(code: Code) -> &'static str {
+                match code.0 {
+                    $(stringify!($code) => include_str!(concat!("../../../docs/diagnostics/", stringify!($code), ".md")),)*
+                    _ => "",
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    E0101: "syntax error",
+    E0102: "unexpected character",
+    E0103: "unterminated string",
+    E0104: "unknown escape in string",
+    E0105: "unterminated block comment",
+    E0106: "unclosed `{` at end of file",
+    E0107: "number out of range",
+    E0201: "unknown name",
+    E0202: "unknown kind",
+    E0203: "unknown field",
+    E0204: "duplicate definition",
+    E0205: "import not found",
+    E0206: "import cycle",
+    E0207: "import outside the project root",
+    E0208: "not allowed here",
+    E0209: "wrong kind of type",
+    E0210: "path matches nothing",
+    E0211: "missing name or required field",
+    E0212: "bound used wrongly",
+    E0213: "circular definition",
+    E0214: "field set twice",
+    E0301: "unknown unit",
+    E0302: "value has the wrong dimension",
+    E0303: "operands have different dimensions",
+    E0304: "wrong kind of value",
+    E0305: "invalid value",
+    E0306: "division by zero",
+    E0901: "file too large",
+    E0902: "too many instances",
+}
+
+/// A source location with a short message.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Label {
+    /// The file.
+    pub file: SourceFile,
+    /// The bytes it covers.
+    pub span: Span,
+    /// What to say there.
+    pub message: String,
+}
+
+impl Label {
+    /// A label at `span` of `file`.
+    pub fn new(file: SourceFile, span: Span, message: impl Into<String>) -> Self {
+        Label { file, span, message: message.into() }
+    }
+}
+
+/// One problem found in a spec.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Diagnostic {
+    /// Its registered code.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One-line summary.
+    pub message: String,
+    /// Where it is.
+    pub primary: Label,
+    /// Other places that contributed.
+    pub secondary: Vec<Label>,
+    /// Facts that explain it (the arithmetic of a budget, the model's assumptions).
+    pub notes: Vec<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The canonical path of the instance it concerns, if any.
+    pub path: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with its primary label.
+    pub fn error(code: Code, message: impl Into<String>, primary: Label) -> Self {
+        Diagnostic { code, severity: Severity::Error, message: message.into(), primary, secondary: vec![], notes: vec![], help: None, path: None }
+    }
+    /// Adds a secondary label.
+    pub fn with_label(mut self, label: Label) -> Self {
+        self.secondary.push(label);
+        self
+    }
+    /// Adds a note.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+    /// Sets the help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// Sets the instance path.
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+/// The closest of `candidates` to `name`, if one is close enough to be a likely typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|&(d, _)| d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}

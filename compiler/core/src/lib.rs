@@ -1,0 +1,26 @@
+//! The Fabric compiler's semantic core: the salsa database, units of measure, name
+//! resolution and kinds, elaboration into the plant, and the diagnostics model.
+//!
+//! ```
+//! use fabric_core::db::{Database, check, plant};
+//! # use fabric_core::db::{FileSystem, Limits};
+//! # struct Mem; impl FileSystem for Mem {
+//! #   fn read(&self, _: &std::path::Path) -> std::io::Result<String> {
+//! #     Ok("site s { building b { hall h { row r { rack k[1..4]: R } } } }\nrack R { units = 42 U }".into()) }
+//! #   fn canonicalize(&self, p: &std::path::Path) -> std::io::Result<std::path::PathBuf> { Ok(p.to_path_buf()) } }
+//! let mut db = Database::default();
+//! let project = db.load_project("/spec/main.fabric".as_ref(), &Mem, Limits::default()).unwrap();
+//! assert!(check(&db, project).is_empty());
+//! assert_eq!(plant(&db, project).instances.len(), 8);
+//! ```
+//!
+//! Data flows one way: text → syntax tree ([`fabric_syntax`]) → [`resolve::Program`] →
+//! [`plant::Plant`] → diagnostics; each stage is a query of [`db`].
+
+pub mod db;
+pub mod diagnostic;
+pub mod plant;
+pub mod resolve;
+pub mod schema;
+pub mod stdlib;
+pub mod units;

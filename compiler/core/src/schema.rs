@@ -1,0 +1,453 @@
+//! Kinds and their field schemas (LANGUAGE.md section 5): what each block kind may hold,
+//! every field's value type, default and meaning. The compiler owns these tables; hover
+//! and completion show them.
+
+use crate::units::Dim;
+
+/// The kind of a block.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Kind {
+    /// A site (campus): the root of a physical plant.
+    Site,
+    /// A building on a site.
+    Building,
+    /// A data hall in a building.
+    Hall,
+    /// A row of racks in a hall.
+    Row,
+    /// A rack.
+    Rack,
+    /// A server or tray inside a rack.
+    Node,
+    /// A GPU.
+    Gpu,
+    /// A CPU.
+    Cpu,
+    /// A network interface.
+    Nic,
+    /// A switch.
+    Switch,
+    /// A pluggable transceiver.
+    Optic,
+    /// A cable medium.
+    Medium,
+    /// An AI model.
+    Model,
+    /// A campus link between two parts of the plant.
+    Link,
+    /// A scale-out network fabric.
+    Fabric,
+    /// An inference service.
+    Inference,
+    /// The load of an inference service.
+    Load,
+    /// The SLOs of an inference service.
+    Slo,
+    /// How an inference service is deployed.
+    Serving,
+}
+
+/// How a kind's blocks behave at the top level.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    /// At the top level a block of this kind defines a reusable type.
+    Type,
+    /// Blocks of this kind are always instances and live at the top level.
+    Instance,
+    /// A nameless sub-record of its parent (`load {}`).
+    SubRecord,
+}
+
+/// The type of a field's value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ValueType {
+    /// A quantity of this dimension.
+    Quantity(Dim),
+    /// A whole number of things (dimensionless, not negative).
+    Count,
+    /// A plain ratio (dimensionless).
+    Ratio,
+    /// `true` or `false`.
+    Bool,
+    /// A string.
+    Str,
+    /// One of these names.
+    Enum(&'static [&'static str]),
+    /// A type of this kind (`leaf = Q3450`).
+    TypeOf(Kind),
+    /// A path into the plant (`campus.b1.**.nic`).
+    Path,
+}
+
+impl ValueType {
+    /// How the type is described in messages and hover.
+    pub fn describe(self) -> String {
+        match self {
+            ValueType::Quantity(dim) => format!("{} ({})", dim.name(), example_unit(dim)),
+            ValueType::Count => "a whole number".into(),
+            ValueType::Ratio => "a ratio (plain number or %)".into(),
+            ValueType::Bool => "`true` or `false`".into(),
+            ValueType::Str => "a string".into(),
+            ValueType::Enum(options) => {
+                let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+                format!("one of {}", quoted.join(", "))
+            }
+            ValueType::TypeOf(kind) => format!("a {} type", kind.name()),
+            ValueType::Path => "a path into the plant".into(),
+        }
+    }
+}
+
+/// A unit users would write for a dimension, for messages.
+pub fn example_unit(dim: Dim) -> String {
+    crate::units::UNITS
+        .iter()
+        .find(|(s, _, d)| *d == dim && !matches!(*s, "W" | "J" | "b" | "Gbps" | "Tbps" | "Mbps"))
+        .or_else(|| crate::units::UNITS.iter().find(|(_, _, d)| *d == dim))
+        .map_or_else(|| dim.si_unit(), |(s, _, _)| (*s).to_string())
+}
+
+/// A default value, in SI base units for quantities.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Default {
+    /// A number in SI base units.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// An enum option or a string.
+    Text(&'static str),
+}
+
+/// One field of a kind.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSchema {
+    /// The field's name.
+    pub name: &'static str,
+    /// Its value type.
+    pub ty: ValueType,
+    /// The value when the spec leaves it out.
+    pub default: Option<Default>,
+    /// Whether an instance must set it.
+    pub required: bool,
+    /// Whether it is a bound (`name <= limit`) rather than an assignment.
+    pub bound: bool,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+/// The schema of one kind.
+#[derive(Debug)]
+pub struct KindSchema {
+    /// The kind.
+    pub kind: Kind,
+    /// Its keyword.
+    pub name: &'static str,
+    /// Top-level behaviour.
+    pub role: Role,
+    /// What it is.
+    pub doc: &'static str,
+    /// Its fields.
+    pub fields: &'static [FieldSchema],
+    /// Kinds of block it may contain.
+    pub children: &'static [Kind],
+}
+
+impl KindSchema {
+    /// The field called `name`.
+    pub fn field(&self, name: &str) -> Option<&'static FieldSchema> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+const fn f(name: &'static str, ty: ValueType, doc: &'static str) -> FieldSchema {
+    FieldSchema { name, ty, default: None, required: false, bound: false, doc }
+}
+const fn req(name: &'static str, ty: ValueType, doc: &'static str) -> FieldSchema {
+    FieldSchema { name, ty, default: None, required: true, bound: false, doc }
+}
+const fn def(name: &'static str, ty: ValueType, default: Default, doc: &'static str) -> FieldSchema {
+    FieldSchema { name, ty, default: Some(default), required: false, bound: false, doc }
+}
+const fn bound(name: &'static str, ty: ValueType, doc: &'static str) -> FieldSchema {
+    FieldSchema { name, ty, default: None, required: false, bound: true, doc }
+}
+
+use ValueType::{Bool, Count, Path, Quantity as Q, Ratio, Str, TypeOf};
+
+const POWER: ValueType = Q(Dim::POWER);
+const TIME: ValueType = Q(Dim::TIME);
+const LENGTH: ValueType = Q(Dim::LENGTH);
+const RATE: ValueType = Q(Dim::DATA_RATE);
+const UNITS: ValueType = Q(Dim::RACK_SPACE);
+
+const PLANT_FIELDS: &[FieldSchema] = &[
+    f("power_limit", POWER, "Limit on the IT power of everything inside."),
+    f("pue", Ratio, "Power usage effectiveness: facility power / IT power."),
+    f("facility_limit", POWER, "Limit on facility power (IT power × PUE); sites and buildings."),
+    def("rack_width", LENGTH, Default::Number(0.6), "Distance between neighbouring racks in a row."),
+    def("row_pitch", LENGTH, Default::Number(3.0), "Distance between neighbouring rows."),
+    def("cable_slack", LENGTH, Default::Number(2.0), "Length each cable end adds (vertical run and service loop)."),
+];
+
+/// Every kind's schema, in [`Kind`] order.
+pub static SCHEMAS: &[KindSchema] = &[
+    KindSchema { kind: Kind::Site, name: "site", role: Role::Instance, doc: "A site or campus: the root of a physical plant.", fields: PLANT_FIELDS, children: &[Kind::Building] },
+    KindSchema { kind: Kind::Building, name: "building", role: Role::Type, doc: "A building on a site.", fields: PLANT_FIELDS, children: &[Kind::Hall] },
+    KindSchema { kind: Kind::Hall, name: "hall", role: Role::Type, doc: "A data hall: rows of racks under one power envelope.", fields: PLANT_FIELDS, children: &[Kind::Row] },
+    KindSchema { kind: Kind::Row, name: "row", role: Role::Type, doc: "A row of racks, in physical order.", fields: PLANT_FIELDS, children: &[Kind::Rack] },
+    KindSchema {
+        kind: Kind::Rack,
+        name: "rack",
+        role: Role::Type,
+        doc: "A rack: nodes and switches under one power limit.",
+        fields: &[
+            def("units", UNITS, Default::Number(48.0), "Rack space for devices."),
+            f("power_limit", POWER, "Limit on the rack's IT power."),
+            def("nvlink_domain", Bool, Default::Bool(false), "Whether the rack's GPUs form one NVLink domain."),
+        ],
+        children: &[Kind::Node, Kind::Switch],
+    },
+    KindSchema {
+        kind: Kind::Node,
+        name: "node",
+        role: Role::Type,
+        doc: "A server or tray: GPUs, CPUs and NICs.",
+        fields: &[
+            f("power", POWER, "The node's own draw besides its GPUs, CPUs and NICs."),
+            def("units", UNITS, Default::Number(1.0), "Rack space the node takes."),
+        ],
+        children: &[Kind::Gpu, Kind::Cpu, Kind::Nic, Kind::Switch],
+    },
+    KindSchema {
+        kind: Kind::Gpu,
+        name: "gpu",
+        role: Role::Type,
+        doc: "A GPU.",
+        fields: &[
+            f("power", POWER, "Board power (TDP/TGP)."),
+            f("memory", Q(Dim::INFORMATION), "HBM capacity."),
+            f("memory_bw", RATE, "HBM bandwidth."),
+            f("nvlink_bw", RATE, "NVLink bandwidth per GPU (bidirectional)."),
+            f("fp8", Q(Dim::COMPUTE_RATE), "Dense FP8 throughput."),
+            f("fp4", Q(Dim::COMPUTE_RATE), "Dense FP4 throughput."),
+            f("bf16", Q(Dim::COMPUTE_RATE), "Dense BF16 throughput."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Cpu,
+        name: "cpu",
+        role: Role::Type,
+        doc: "A CPU.",
+        fields: &[f("power", POWER, "Power draw."), f("cores", Count, "Core count."), f("memory", Q(Dim::INFORMATION), "Attached memory.")],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Nic,
+        name: "nic",
+        role: Role::Type,
+        doc: "A network interface (NIC, SuperNIC or DPU).",
+        fields: &[
+            f("power", POWER, "Power draw."),
+            f("speed", RATE, "Line rate per port."),
+            def("ports", Count, Default::Number(1.0), "Network ports."),
+            f("latency", TIME, "Latency the NIC adds to a one-way path."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Switch,
+        name: "switch",
+        role: Role::Type,
+        doc: "A switch.",
+        fields: &[
+            f("power", POWER, "Power draw, including co-packaged optics where `optics = cpo`."),
+            f("ports", Count, "Port count (radix)."),
+            f("port_speed", RATE, "Line rate per port."),
+            f("latency", TIME, "Port-to-port latency."),
+            def("optics", ValueType::Enum(&["pluggable", "cpo"]), Default::Text("pluggable"), "Pluggable transceivers or co-packaged optics."),
+            def("units", UNITS, Default::Number(1.0), "Rack space the switch takes."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Optic,
+        name: "optic",
+        role: Role::Type,
+        doc: "A pluggable transceiver.",
+        fields: &[
+            f("power", POWER, "Power per transceiver."),
+            f("speed", RATE, "Line rate."),
+            f("reach", LENGTH, "Longest supported cable."),
+            f("latency", TIME, "Latency the transceiver adds."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Medium,
+        name: "medium",
+        role: Role::Type,
+        doc: "A cable medium: DAC, AEC, AOC, MMF, SMF, hollow-core fibre.",
+        fields: &[
+            f("reach", LENGTH, "Longest supported cable."),
+            f("delay", Q(Dim::DELAY_PER_LENGTH), "Propagation delay per length."),
+            def("needs_optic", Bool, Default::Bool(false), "Whether each end needs a pluggable transceiver."),
+            f("optic", TypeOf(Kind::Optic), "The transceiver used at each end, where one is needed."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Model,
+        name: "model",
+        role: Role::Type,
+        doc: "An AI model served by inference services.",
+        fields: &[
+            f("params", Count, "Total parameters."),
+            f("active_params", Count, "Parameters active per token (MoE); equals params for dense models."),
+            f("kv_bytes_per_token", Q(Dim::INFORMATION_PER_TOKEN), "KV-cache size per token of context."),
+            f("context", Q(Dim::TOKENS), "Longest context."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Link,
+        name: "link",
+        role: Role::Instance,
+        doc: "A campus link joining two parts of the plant.",
+        fields: &[
+            req("from", Path, "One end."),
+            req("to", Path, "The other end."),
+            req("distance", LENGTH, "Route length of the fibre."),
+            f("medium", TypeOf(Kind::Medium), "Cable medium."),
+            f("capacity", RATE, "Total capacity."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Fabric,
+        name: "fabric",
+        role: Role::Instance,
+        doc: "A scale-out network fabric generated over endpoints.",
+        fields: &[
+            req("topology", ValueType::Enum(&["fat_tree", "rail_optimized"]), "Topology family."),
+            def("tiers", Count, Default::Number(2.0), "Switch tiers."),
+            req("endpoints", Path, "The NICs the fabric connects."),
+            req("leaf", TypeOf(Kind::Switch), "Leaf switch type."),
+            f("spine", TypeOf(Kind::Switch), "Spine switch type."),
+            f("core", TypeOf(Kind::Switch), "Core switch type (3 tiers)."),
+            def("leaf_placement", ValueType::Enum(&["top_of_rack", "end_of_row"]), Default::Text("end_of_row"), "Where leaf switches stand."),
+            f("spine_racks", Path, "Racks that hold spine and core switches, in order."),
+            def("oversubscription", Ratio, Default::Number(1.0), "Downlink to uplink bandwidth ratio at the leaves."),
+            f("medium", TypeOf(Kind::Medium), "Cable medium for every link, overriding the preference order."),
+            def("eor_power_limit", POWER, Default::Number(60_000.0), "Power limit of generated end-of-row network racks."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Inference,
+        name: "inference",
+        role: Role::Instance,
+        doc: "An inference service: a model placed on GPUs with its load and SLOs.",
+        fields: &[
+            req("model", TypeOf(Kind::Model), "The model served."),
+            req("precision", ValueType::Enum(&["fp4", "fp8", "bf16", "fp16"]), "Weight precision."),
+            req("gpus_per_replica", Count, "GPUs holding one replica."),
+            req("replicas", Count, "Replicas."),
+            req("placement", Path, "The part of the plant whose GPUs hold the replicas."),
+        ],
+        children: &[Kind::Load, Kind::Slo, Kind::Serving],
+    },
+    KindSchema {
+        kind: Kind::Load,
+        name: "load",
+        role: Role::SubRecord,
+        doc: "The load an inference service must carry.",
+        fields: &[
+            f("arrival", Q(Dim::REQUEST_RATE), "Request arrival rate."),
+            f("prompt", Q(Dim::TOKENS), "Prompt tokens per request."),
+            def("reasoning", Q(Dim::TOKENS), Default::Number(0.0), "Reasoning tokens generated per request (test-time scaling)."),
+            f("output", Q(Dim::TOKENS), "Answer tokens per request."),
+            def("samples", Count, Default::Number(1.0), "Samples generated per request (test-time scaling)."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Slo,
+        name: "slo",
+        role: Role::SubRecord,
+        doc: "Service-level objectives; each is a bound on a figure the compiler computes.",
+        fields: &[
+            bound("ttft_p99", TIME, "99th-percentile time to first token."),
+            bound("tpot_p99", TIME, "99th-percentile time per output token."),
+            bound("rtt", TIME, "Round trip between any two GPUs of the placement."),
+            bound("energy_per_token", Q(Dim::ENERGY_PER_TOKEN), "Energy per generated token."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Serving,
+        name: "serving",
+        role: Role::SubRecord,
+        doc: "How the service is deployed.",
+        fields: &[f("image", Str, "Container image."), f("engine", Str, "Serving engine (for example `vllm`, `sglang`, `trt-llm`).")],
+        children: &[],
+    },
+];
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 19] = [
+        Kind::Site,
+        Kind::Building,
+        Kind::Hall,
+        Kind::Row,
+        Kind::Rack,
+        Kind::Node,
+        Kind::Gpu,
+        Kind::Cpu,
+        Kind::Nic,
+        Kind::Switch,
+        Kind::Optic,
+        Kind::Medium,
+        Kind::Model,
+        Kind::Link,
+        Kind::Fabric,
+        Kind::Inference,
+        Kind::Load,
+        Kind::Slo,
+        Kind::Serving,
+    ];
+
+    /// The kind's schema.
+    pub fn schema(self) -> &'static KindSchema {
+        &SCHEMAS[self as usize]
+    }
+
+    /// The kind's keyword.
+    pub fn name(self) -> &'static str {
+        self.schema().name
+    }
+
+    /// The kind written `name`.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        SCHEMAS.iter().find(|s| s.name == name).map(|s| s.kind)
+    }
+
+    /// Kinds whose blocks may contain a block of this kind.
+    pub fn parents(self) -> Vec<Kind> {
+        SCHEMAS.iter().filter(|s| s.children.contains(&self)).map(|s| s.kind).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_are_in_kind_order() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.schema().kind, kind);
+            assert_eq!(Kind::from_name(kind.name()), Some(kind));
+        }
+    }
+}
