@@ -162,7 +162,10 @@ pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
             .byte_offset(i64::from(span.start))
             .byte_length(i64::from(span.end - span.start))
             .build();
-        let physical = sarif::PhysicalLocation::builder().artifact_location(sarif::ArtifactLocation::builder().uri(file.display_path(db).clone()).build()).region(region).build();
+        let physical = sarif::PhysicalLocation::builder()
+            .artifact_location(sarif::ArtifactLocation::builder().uri(file.display_path(db).clone()).build())
+            .region(region)
+            .build();
         match message {
             Some(m) => sarif::Location::builder().physical_location(physical).message(sarif::Message::builder().text(m).build()).build(),
             None => sarif::Location::builder().physical_location(physical).build(),
@@ -174,8 +177,13 @@ pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
     let rules: Vec<sarif::ReportingDescriptor> = codes
         .iter()
         .map(|code| {
-            let title = fabric_core::diagnostic::codes::title(fabric_core::diagnostic::Code::lookup(code).unwrap_or(fabric_core::diagnostic::codes::E0101));
-            sarif::ReportingDescriptor::builder().id(*code).short_description(sarif::MultiformatMessageString::builder().text(title).build()).build()
+            let title = fabric_core::diagnostic::codes::title(
+                fabric_core::diagnostic::Code::lookup(code).unwrap_or(fabric_core::diagnostic::codes::E0101),
+            );
+            sarif::ReportingDescriptor::builder()
+                .id(*code)
+                .short_description(sarif::MultiformatMessageString::builder().text(title).build())
+                .build()
         })
         .collect();
     let results: Vec<sarif::Result> = diagnostics
@@ -202,7 +210,12 @@ pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
                 .build()
         })
         .collect();
-    let driver = sarif::ToolComponent::builder().name("fabric").version(env!("CARGO_PKG_VERSION")).information_uri("https://github.com/fabric-lang/fabric").rules(rules).build();
+    let driver = sarif::ToolComponent::builder()
+        .name("fabric")
+        .version(env!("CARGO_PKG_VERSION"))
+        .information_uri("https://github.com/fabric-lang/fabric")
+        .rules(rules)
+        .build();
     let run = sarif::Run::builder().tool(sarif::Tool::builder().driver(driver).build()).results(results).build();
     let log = sarif::Sarif::builder().version(sarif::Version::V2_1_0.to_string()).schema(sarif::SCHEMA_URL).runs(vec![run]).build();
     serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
@@ -239,7 +252,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

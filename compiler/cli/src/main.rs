@@ -24,7 +24,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Parse, resolve and check specs; each FILE is the entry file of one spec.
-    #[command(after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format sarif site.fabric > fabric.sarif\n\nExit status: 0 clean (or warnings only), 1 errors in a spec, 2 usage or I/O error.")]
+    #[command(
+        after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format sarif site.fabric > fabric.sarif\n\nExit status: 0 clean (or warnings only), 1 errors in a spec, 2 usage or I/O error."
+    )]
     Check {
         /// Entry files of the specs to check.
         #[arg(required = true)]
@@ -88,7 +90,11 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
         }
         Command::Explain { code: Some(code), .. } => {
             let Some(found) = Code::lookup(&code) else {
-                return Err(miette!(code = "fabric::unknown_code", help = "`fabric explain --list` lists every code", "no diagnostic code `{code}`"));
+                return Err(miette!(
+                    code = "fabric::unknown_code",
+                    help = "`fabric explain --list` lists every code",
+                    "no diagnostic code `{code}`"
+                ));
             };
             print!("{}", found.explanation());
             Ok(ExitCode::SUCCESS)
@@ -103,7 +109,12 @@ fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitC
     let mut sarif_logs = Vec::new();
     for path in files {
         if path.is_dir() {
-            return Err(miette!(code = "fabric::is_directory", help = "name the spec's entry file, for example `fabric check site/main.fabric`", "`{}` is a directory", path.display()));
+            return Err(miette!(
+                code = "fabric::is_directory",
+                help = "name the spec's entry file, for example `fabric check site/main.fabric`",
+                "`{}` is a directory",
+                path.display()
+            ));
         }
         let checked = fabric_cli::check_file(path).map_err(|e| {
             miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
@@ -116,7 +127,8 @@ fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitC
                 let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
                 let warnings = checked.diagnostics.len() - errors;
                 if errors > 0 {
-                    writeln!(err, "error: `{}` has {} and {}", path.display(), plural(errors, "error"), plural(warnings, "warning")).into_diagnostic()?;
+                    writeln!(err, "error: `{}` has {} and {}", path.display(), plural(errors, "error"), plural(warnings, "warning"))
+                        .into_diagnostic()?;
                 } else {
                     let mut out = std::io::stdout().lock();
                     let extra = if warnings > 0 { format!(" ({})", plural(warnings, "warning")) } else { String::new() };

@@ -20,7 +20,7 @@ mod inputs {
     use super::{FileSlot, Limits};
     use std::collections::BTreeMap;
 
-/// One source file: its key (normalised absolute path, or `std.<module>`), the path shown
+    /// One source file: its key (normalised absolute path, or `std.<module>`), the path shown
     /// to users, and its text.
     #[salsa::input(debug)]
     pub struct SourceFile {
@@ -103,7 +103,11 @@ pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
     diagnostics.extend(program.diagnostics.iter().cloned());
     diagnostics.extend(plant(db, project).diagnostics.iter().cloned());
     diagnostics.sort_by(|a, b| {
-        (a.primary.file.display_path(db), a.primary.span.start, a.code).cmp(&(b.primary.file.display_path(db), b.primary.span.start, b.code))
+        (a.primary.file.display_path(db), a.primary.span.start, a.code).cmp(&(
+            b.primary.file.display_path(db),
+            b.primary.span.start,
+            b.code,
+        ))
     });
     diagnostics.dedup();
     diagnostics
@@ -142,10 +146,10 @@ impl Default for Database {
         let executed: Arc<Mutex<Vec<String>>> = Arc::default();
         let sink = executed.clone();
         let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
-            if let salsa::EventKind::WillExecute { database_key } = event.kind {
-                if let Ok(mut log) = sink.lock() {
-                    log.push(format!("{database_key:?}"));
-                }
+            if let salsa::EventKind::WillExecute { database_key } = event.kind
+                && let Ok(mut log) = sink.lock()
+            {
+                log.push(format!("{database_key:?}"));
             }
         })));
         Database { storage, executed }

@@ -153,7 +153,16 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with its primary label.
     pub fn error(code: Code, message: impl Into<String>, primary: Label) -> Self {
-        Diagnostic { code, severity: Severity::Error, message: message.into(), primary, secondary: vec![], notes: vec![], help: None, path: None }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary,
+            secondary: vec![],
+            notes: vec![],
+            help: None,
+            path: None,
+        }
     }
     /// Adds a secondary label.
     pub fn with_label(mut self, label: Label) -> Self {

@@ -71,7 +71,8 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
     let mut children: HashMap<DeclId, Vec<DeclId>> = HashMap::new();
     for i in 0..program.decls.len() {
         let id = DeclId(i as u32);
-        let list: Vec<DeclId> = program.expanded_children(id).into_iter().filter(|c| program.decl(*c).kind.schema().role != Role::SubRecord).collect();
+        let list: Vec<DeclId> =
+            program.expanded_children(id).into_iter().filter(|c| program.decl(*c).kind.schema().role != Role::SubRecord).collect();
         children.insert(id, list);
     }
     // Count first, so that a huge array is refused before memory is spent on it.
@@ -79,7 +80,8 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
     let mut culprit: Option<(DeclId, u128)> = None;
     let mut total: u128 = 0;
     for &root in &program.roots {
-        let n = u128::from(program.decl(root).len()).saturating_mul(subtree_size(&program, root, &children, &mut sizes, limits, &mut culprit));
+        let n =
+            u128::from(program.decl(root).len()).saturating_mul(subtree_size(&program, root, &children, &mut sizes, limits, &mut culprit));
         total = total.saturating_add(n);
     }
     if total > u128::from(limits.max_instances) {
@@ -111,7 +113,11 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
                 Matcher::Star | Matcher::DoubleStar => "anything".into(),
             };
             let place = if miss.segment == 0 { "at the top level".to_string() } else { format!("in `{prefix}`") };
-            let mut d = Diagnostic::error(codes::E0210, format!("path `{path}` matches nothing"), Label::new(path.file, segment.span, format!("no {what} {place}")));
+            let mut d = Diagnostic::error(
+                codes::E0210,
+                format!("path `{path}` matches nothing"),
+                Label::new(path.file, segment.span, format!("no {what} {place}")),
+            );
             let suggestion = match &segment.matcher {
                 Matcher::Name(name, _) => did_you_mean(name, miss.candidates.iter().map(String::as_str)),
                 _ => None,
@@ -133,7 +139,14 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
     plant
 }
 
-fn subtree_size(program: &Program, decl: DeclId, children: &HashMap<DeclId, Vec<DeclId>>, sizes: &mut HashMap<DeclId, u128>, limits: Limits, culprit: &mut Option<(DeclId, u128)>) -> u128 {
+fn subtree_size(
+    program: &Program,
+    decl: DeclId,
+    children: &HashMap<DeclId, Vec<DeclId>>,
+    sizes: &mut HashMap<DeclId, u128>,
+    limits: Limits,
+    culprit: &mut Option<(DeclId, u128)>,
+) -> u128 {
     if let Some(&s) = sizes.get(&decl) {
         return s;
     }
@@ -153,7 +166,7 @@ fn big(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -300,11 +313,14 @@ impl Plant {
                         .map(|x| x.0)
                         .collect();
                     let selected = match Kind::from_name(name) {
-                        Some(kind) if by_name.is_empty() && i == last && index.is_none() => candidates.iter().filter(|&&c| self.kind(c) == kind).map(|x| x.0).collect(),
+                        Some(kind) if by_name.is_empty() && i == last && index.is_none() => {
+                            candidates.iter().filter(|&&c| self.kind(c) == kind).map(|x| x.0).collect()
+                        }
                         _ => by_name,
                     };
                     if selected.is_empty() {
-                        let mut names: Vec<String> = candidates.iter().map(|&c| self.program.decl(self.get(c).decl).name.clone().unwrap_or_default()).collect();
+                        let mut names: Vec<String> =
+                            candidates.iter().map(|&c| self.program.decl(self.get(c).decl).name.clone().unwrap_or_default()).collect();
                         names.sort();
                         names.dedup();
                         return Err(PathMiss { segment: i, candidates: names });

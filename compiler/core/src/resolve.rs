@@ -378,7 +378,13 @@ fn line_of(text: &str, offset: u32) -> usize {
 }
 
 impl<'a> Resolver<'a> {
-    fn visit(&mut self, file: SourceFile, slots: &std::collections::BTreeMap<String, FileSlot>, order: &mut Vec<SourceFile>, stack: &mut Vec<(SourceFile, Span)>) {
+    fn visit(
+        &mut self,
+        file: SourceFile,
+        slots: &std::collections::BTreeMap<String, FileSlot>,
+        order: &mut Vec<SourceFile>,
+        stack: &mut Vec<(SourceFile, Span)>,
+    ) {
         if order.contains(&file) {
             return;
         }
@@ -404,11 +410,16 @@ impl<'a> Resolver<'a> {
                 }
             };
             if let Some(pos) = stack.iter().position(|(f, _)| *f == target).or_else(|| (target == file).then_some(usize::MAX)) {
-                let mut cycle: Vec<String> = if pos == usize::MAX { vec![] } else { stack[pos..].iter().map(|(f, _)| f.display_path(db).clone()).collect() };
+                let mut cycle: Vec<String> =
+                    if pos == usize::MAX { vec![] } else { stack[pos..].iter().map(|(f, _)| f.display_path(db).clone()).collect() };
                 cycle.push(file.display_path(db).clone());
                 cycle.push(target.display_path(db).clone());
-                let mut d = Diagnostic::error(codes::E0206, format!("import cycle: {}", cycle.join(" → ")), Label::new(file, import.span, "this import closes the cycle"))
-                    .with_help("move the shared declarations into a file that both import, and import it from each");
+                let mut d = Diagnostic::error(
+                    codes::E0206,
+                    format!("import cycle: {}", cycle.join(" → ")),
+                    Label::new(file, import.span, "this import closes the cycle"),
+                )
+                .with_help("move the shared declarations into a file that both import, and import it from each");
                 if pos != usize::MAX {
                     for (f, span) in &stack[pos..] {
                         d = d.with_label(Label::new(*f, *span, "imported here"));
@@ -445,15 +456,26 @@ impl<'a> Resolver<'a> {
                     let role = kind.schema().role;
                     if role == Role::SubRecord {
                         self.error(
-                            Diagnostic::error(codes::E0208, format!("a `{}` block belongs inside an `inference` block", kind.name()), Label::new(file, block.kind.span, "not allowed at the top level"))
-                                .with_help(format!("move it into the `{}` it describes", kind.parents().first().map_or("inference", |k| k.name()))),
+                            Diagnostic::error(
+                                codes::E0208,
+                                format!("a `{}` block belongs inside an `inference` block", kind.name()),
+                                Label::new(file, block.kind.span, "not allowed at the top level"),
+                            )
+                            .with_help(format!(
+                                "move it into the `{}` it describes",
+                                kind.parents().first().map_or("inference", |k| k.name())
+                            )),
                         );
                         continue;
                     }
                     let Some(name) = &block.name else {
                         self.error(
-                            Diagnostic::error(codes::E0211, format!("this `{}` needs a name", kind.name()), Label::new(file, block.kind.span, "no name"))
-                                .with_help(format!("write `{} my_name {{ … }}`", kind.name())),
+                            Diagnostic::error(
+                                codes::E0211,
+                                format!("this `{}` needs a name", kind.name()),
+                                Label::new(file, block.kind.span, "no name"),
+                            )
+                            .with_help(format!("write `{} my_name {{ … }}`", kind.name())),
                         );
                         continue;
                     };
@@ -507,9 +529,16 @@ impl<'a> Resolver<'a> {
 
     fn kind_of(&mut self, file: SourceFile, ident: &ast::Ident) -> Option<Kind> {
         let kind = Kind::from_name(&ident.name);
-        if kind.is_none() {
+        // A word cut loose by a syntax error on the same line is part of that error.
+        let cut_loose = self
+            .files
+            .iter()
+            .find(|f| f.file == file)
+            .is_some_and(|f| f.error_lines.contains(&line_of(file.text(self.db), ident.span.start)));
+        if kind.is_none() && !cut_loose {
             let names = Kind::ALL.map(|k| k.name());
-            let mut d = Diagnostic::error(codes::E0202, format!("unknown kind `{}`", ident.name), Label::new(file, ident.span, "not a kind"));
+            let mut d =
+                Diagnostic::error(codes::E0202, format!("unknown kind `{}`", ident.name), Label::new(file, ident.span, "not a kind"));
             d = match did_you_mean(&ident.name, names) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("the kinds are {}", names.join(", "))),
@@ -560,7 +589,10 @@ impl<'a> Resolver<'a> {
                             ),
                         };
                         let span = path[0].span.cover(path[path.len() - 1].span);
-                        self.error(Diagnostic::error(codes::E0205, format!("no module `{dotted}`"), Label::new(file, span, "unknown module")).with_help(help));
+                        self.error(
+                            Diagnostic::error(codes::E0205, format!("no module `{dotted}`"), Label::new(file, span, "unknown module"))
+                                .with_help(help),
+                        );
                         continue;
                     };
                     let Some(&ti) = self.by_key.get(&key) else { continue };
@@ -576,8 +608,12 @@ impl<'a> Resolver<'a> {
                         (_, extra) => {
                             let span = extra[0].span.cover(extra[extra.len() - 1].span);
                             self.error(
-                                Diagnostic::error(codes::E0205, format!("`{key}` has no submodule `{}`", extra[0].name), Label::new(file, span, "not a module"))
-                                    .with_help(format!("import names with `import {key}.{{Name, Other}}`")),
+                                Diagnostic::error(
+                                    codes::E0205,
+                                    format!("`{key}` has no submodule `{}`", extra[0].name),
+                                    Label::new(file, span, "not a module"),
+                                )
+                                .with_help(format!("import names with `import {key}.{{Name, Other}}`")),
                             );
                             continue;
                         }
@@ -587,7 +623,11 @@ impl<'a> Resolver<'a> {
                             Some((symbol, _)) => self.bind_import(fi, &ident.name, symbol, ident.span),
                             None => {
                                 let available: Vec<String> = self.files[ti].own.keys().cloned().collect();
-                                let mut d = Diagnostic::error(codes::E0201, format!("`{key}` has no `{}`", ident.name), Label::new(file, ident.span, "not in this module"));
+                                let mut d = Diagnostic::error(
+                                    codes::E0201,
+                                    format!("`{key}` has no `{}`", ident.name),
+                                    Label::new(file, ident.span, "not in this module"),
+                                );
                                 d = match did_you_mean(&ident.name, available.iter().map(String::as_str)) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                                     None => d.with_help(format!("`fabric explain E0201` tells how to list what `{key}` holds")),
@@ -605,9 +645,13 @@ impl<'a> Resolver<'a> {
         let file = self.files[fi].file;
         if let Some(&(_, own)) = self.files[fi].own.get(name) {
             self.error(
-                Diagnostic::error(codes::E0204, format!("`{name}` is imported and also defined in this file"), Label::new(file, own, "defined here"))
-                    .with_label(Label::new(file, span, "imported here"))
-                    .with_help("rename the local definition or drop the import"),
+                Diagnostic::error(
+                    codes::E0204,
+                    format!("`{name}` is imported and also defined in this file"),
+                    Label::new(file, own, "defined here"),
+                )
+                .with_label(Label::new(file, span, "imported here"))
+                .with_help("rename the local definition or drop the import"),
             );
             return;
         }
@@ -617,7 +661,15 @@ impl<'a> Resolver<'a> {
     fn lower_file(&mut self, fi: usize) {
         let file = self.files[fi].file;
         let parse = self.files[fi].parse;
-        let mut next_top = self.program.decls.iter().enumerate().filter(|(_, d)| d.file == file && d.parent.is_none()).map(|(i, _)| DeclId(i as u32)).collect::<Vec<_>>().into_iter();
+        let mut next_top = self
+            .program
+            .decls
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.file == file && d.parent.is_none())
+            .map(|(i, _)| DeclId(i as u32))
+            .collect::<Vec<_>>()
+            .into_iter();
         for (mi, member) in parse.file.members.iter().enumerate() {
             match member {
                 Member::Const(_) => {
@@ -634,15 +686,29 @@ impl<'a> Resolver<'a> {
                     if let Some(array) = &block.array {
                         let what = if kind.schema().role == Role::Type { "a type" } else { "a top-level instance" };
                         self.error(
-                            Diagnostic::error(codes::E0208, format!("{what} cannot be an array"), Label::new(file, array.span, "array range here"))
-                                .with_help("declare arrays where the instances stand, for example `rack k[1..16]: MyRack` inside a row"),
+                            Diagnostic::error(
+                                codes::E0208,
+                                format!("{what} cannot be an array"),
+                                Label::new(file, array.span, "array range here"),
+                            )
+                            .with_help("declare arrays where the instances stand, for example `rack k[1..16]: MyRack` inside a row"),
                         );
                     }
                     self.lower_body(fi, id, block);
                 }
                 Member::Assert(a) => self.lower_assert(fi, a, None),
-                Member::Field(field) => self.misplaced(fi, field.name.span, format!("field `{}` outside any block", field.name.name), "fields belong inside a block: `rack r { units = 42 U }`"),
-                Member::Bound(bound) => self.misplaced(fi, bound.name.span, format!("bound `{}` outside any block", bound.name.name), "bounds belong in an `slo` block inside an `inference` block"),
+                Member::Field(field) => self.misplaced(
+                    fi,
+                    field.name.span,
+                    format!("field `{}` outside any block", field.name.name),
+                    "fields belong inside a block: `rack r { units = 42 U }`",
+                ),
+                Member::Bound(bound) => self.misplaced(
+                    fi,
+                    bound.name.span,
+                    format!("bound `{}` outside any block", bound.name.name),
+                    "bounds belong in an `slo` block inside an `inference` block",
+                ),
                 Member::Import(_) | Member::Error(_) => {}
             }
         }
@@ -663,11 +729,21 @@ impl<'a> Resolver<'a> {
         if !matches!(value, Value::Bool(_) | Value::DeferredBool | Value::Error) {
             let described = value.describe(&self.program);
             self.error(
-                Diagnostic::error(codes::E0304, format!("an assert needs a condition, found {described}"), Label::new(file, a.condition.span, "not true or false"))
-                    .with_help("compare two values, for example `assert power(campus.b1) <= 20 MW`"),
+                Diagnostic::error(
+                    codes::E0304,
+                    format!("an assert needs a condition, found {described}"),
+                    Label::new(file, a.condition.span, "not true or false"),
+                )
+                .with_help("compare two values, for example `assert power(campus.b1) <= 20 MW`"),
             );
         }
-        self.program.asserts.push(AssertDef { condition: a.condition.clone(), message: a.message.as_ref().map(|m| m.0.clone()), file, span: a.span, owner });
+        self.program.asserts.push(AssertDef {
+            condition: a.condition.clone(),
+            message: a.message.as_ref().map(|m| m.0.clone()),
+            file,
+            span: a.span,
+            owner,
+        });
     }
 
     /// Fills in a declaration from its block: base, array, fields, bounds, children, asserts.
@@ -675,12 +751,12 @@ impl<'a> Resolver<'a> {
         let file = self.files[fi].file;
         let kind = self.program.decl(id).kind;
         let schema = kind.schema();
-        if let Some(array) = &block.array {
-            if self.program.decl(id).parent.is_some() {
-                let range = self.array_range(fi, array);
-                self.program.decls[id.0 as usize].array = range;
-                self.program.decls[id.0 as usize].array_span = Some(array.span);
-            }
+        if let Some(array) = &block.array
+            && self.program.decl(id).parent.is_some()
+        {
+            let range = self.array_range(fi, array);
+            self.program.decls[id.0 as usize].array = range;
+            self.program.decls[id.0 as usize].array_span = Some(array.span);
         }
         if let Some(base) = &block.base {
             let base_id = self.type_ref(fi, base, kind);
@@ -697,22 +773,35 @@ impl<'a> Resolver<'a> {
                     };
                     if fs.bound {
                         self.error(
-                            Diagnostic::error(codes::E0212, format!("`{}` is a bound, not a setting", fs.name), Label::new(file, field.name.span, "a limit on a computed figure"))
-                                .with_help(format!("write `{} <= …` to state the limit", fs.name)),
+                            Diagnostic::error(
+                                codes::E0212,
+                                format!("`{}` is a bound, not a setting", fs.name),
+                                Label::new(file, field.name.span, "a limit on a computed figure"),
+                            )
+                            .with_help(format!("write `{} <= …` to state the limit", fs.name)),
                         );
                         continue;
                     }
                     if let Some(first) = seen.insert(fs.name, field.name.span) {
                         self.error(
-                            Diagnostic::error(codes::E0214, format!("`{}` is set twice", fs.name), Label::new(file, field.name.span, "set again here"))
-                                .with_label(Label::new(file, first, "first set here"))
-                                .with_help("keep one of the two assignments"),
+                            Diagnostic::error(
+                                codes::E0214,
+                                format!("`{}` is set twice", fs.name),
+                                Label::new(file, field.name.span, "set again here"),
+                            )
+                            .with_label(Label::new(file, first, "first set here"))
+                            .with_help("keep one of the two assignments"),
                         );
                         continue;
                     }
                     let value = self.eval(fi, &field.value, 0);
                     let value = self.check_value(fi, fs, value, &field.value);
-                    self.program.decls[id.0 as usize].fields.push(FieldValue { name: fs.name, value, name_span: field.name.span, span: field.value.span });
+                    self.program.decls[id.0 as usize].fields.push(FieldValue {
+                        name: fs.name,
+                        value,
+                        name_span: field.name.span,
+                        span: field.value.span,
+                    });
                 }
                 Member::Bound(bound) => {
                     let Some(fs) = schema.field(&bound.name.name) else {
@@ -721,16 +810,28 @@ impl<'a> Resolver<'a> {
                     };
                     if !fs.bound {
                         self.error(
-                            Diagnostic::error(codes::E0212, format!("`{}` is a setting, not a bound", fs.name), Label::new(file, bound.name.span, "cannot be bounded"))
-                                .with_help(format!("write `{} = …`; bounds are allowed on {}", fs.name, bound_fields_hint(kind))),
+                            Diagnostic::error(
+                                codes::E0212,
+                                format!("`{}` is a setting, not a bound", fs.name),
+                                Label::new(file, bound.name.span, "cannot be bounded"),
+                            )
+                            .with_help(format!(
+                                "write `{} = …`; bounds are allowed on {}",
+                                fs.name,
+                                bound_fields_hint(kind)
+                            )),
                         );
                         continue;
                     }
                     if let Some(first) = seen.insert(fs.name, bound.name.span) {
                         self.error(
-                            Diagnostic::error(codes::E0214, format!("`{}` is bounded twice", fs.name), Label::new(file, bound.name.span, "bounded again here"))
-                                .with_label(Label::new(file, first, "first bounded here"))
-                                .with_help("keep the tighter of the two bounds"),
+                            Diagnostic::error(
+                                codes::E0214,
+                                format!("`{}` is bounded twice", fs.name),
+                                Label::new(file, bound.name.span, "bounded again here"),
+                            )
+                            .with_label(Label::new(file, first, "first bounded here"))
+                            .with_help("keep the tighter of the two bounds"),
                         );
                         continue;
                     }
@@ -744,8 +845,15 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 Member::Assert(a) => self.lower_assert(fi, a, Some(id)),
-                Member::Import(import) => self.misplaced(fi, import.span, "an import inside a block".into(), "imports go at the top of the file"),
-                Member::Const(c) => self.misplaced(fi, c.name.span, "a constant inside a block".into(), "constants are declared at the top level: `const hall_limit = 20 MW`"),
+                Member::Import(import) => {
+                    self.misplaced(fi, import.span, "an import inside a block".into(), "imports go at the top of the file")
+                }
+                Member::Const(c) => self.misplaced(
+                    fi,
+                    c.name.span,
+                    "a constant inside a block".into(),
+                    "constants are declared at the top level: `const hall_limit = 20 MW`",
+                ),
                 Member::Error(_) => {}
             }
         }
@@ -760,7 +868,11 @@ impl<'a> Resolver<'a> {
             let mut help = if allowed.is_empty() {
                 format!("a `{}` holds no blocks", parent_kind.name())
             } else {
-                format!("a `{}` holds {}", parent_kind.name(), allowed.iter().map(|k| format!("`{}`", k.name())).collect::<Vec<_>>().join(", "))
+                format!(
+                    "a `{}` holds {}",
+                    parent_kind.name(),
+                    allowed.iter().map(|k| format!("`{}`", k.name())).collect::<Vec<_>>().join(", ")
+                )
             };
             if homes.is_empty() {
                 help.push_str(&format!("; a `{}` is declared at the top level", kind.name()));
@@ -768,16 +880,24 @@ impl<'a> Resolver<'a> {
                 help.push_str(&format!("; a `{}` goes inside {}", kind.name(), homes.join(" or ")));
             }
             self.error(
-                Diagnostic::error(codes::E0208, format!("a `{}` cannot be placed in a `{}`", kind.name(), parent_kind.name()), Label::new(file, block.kind.span, "not allowed here"))
-                    .with_help(help),
+                Diagnostic::error(
+                    codes::E0208,
+                    format!("a `{}` cannot be placed in a `{}`", kind.name(), parent_kind.name()),
+                    Label::new(file, block.kind.span, "not allowed here"),
+                )
+                .with_help(help),
             );
             return None;
         }
         let sub_record = kind.schema().role == Role::SubRecord;
         if block.name.is_none() && !sub_record {
             self.error(
-                Diagnostic::error(codes::E0211, format!("this `{}` needs a name", kind.name()), Label::new(file, block.kind.span, "no name"))
-                    .with_help(format!("write `{} my_name …`; every instance has a name so that paths can reach it", kind.name())),
+                Diagnostic::error(
+                    codes::E0211,
+                    format!("this `{}` needs a name", kind.name()),
+                    Label::new(file, block.kind.span, "no name"),
+                )
+                .with_help(format!("write `{} my_name …`; every instance has a name so that paths can reach it", kind.name())),
             );
             return None;
         }
@@ -814,9 +934,13 @@ impl<'a> Resolver<'a> {
         } else if let Some(first) = self.program.decl(parent).children.iter().find(|s| self.program.decl(**s).kind == kind) {
             let first_span = self.program.decl(*first).span;
             self.error(
-                Diagnostic::error(codes::E0204, format!("a second `{}` block", kind.name()), Label::new(file, block.kind.span, "again here"))
-                    .with_label(Label::new(file, first_span, "first here"))
-                    .with_help("merge the two blocks into one"),
+                Diagnostic::error(
+                    codes::E0204,
+                    format!("a second `{}` block", kind.name()),
+                    Label::new(file, block.kind.span, "again here"),
+                )
+                .with_label(Label::new(file, first_span, "first here"))
+                .with_help("merge the two blocks into one"),
             );
         }
         self.lower_body(fi, id, block);
@@ -826,11 +950,19 @@ impl<'a> Resolver<'a> {
     fn unknown_field(&mut self, file: SourceFile, kind: Kind, name: &ast::Ident) {
         let schema = kind.schema();
         let names = schema.fields.iter().map(|f| f.name);
-        let mut d = Diagnostic::error(codes::E0203, format!("a `{}` has no field `{}`", kind.name(), name.name), Label::new(file, name.span, "unknown field"));
+        let mut d = Diagnostic::error(
+            codes::E0203,
+            format!("a `{}` has no field `{}`", kind.name(), name.name),
+            Label::new(file, name.span, "unknown field"),
+        );
         d = match did_you_mean(&name.name, names) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None if schema.fields.is_empty() => d.with_help(format!("a `{}` has no fields", kind.name())),
-            None => d.with_help(format!("the fields of a `{}` are {}", kind.name(), schema.fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", "))),
+            None => d.with_help(format!(
+                "the fields of a `{}` are {}",
+                kind.name(),
+                schema.fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")
+            )),
         };
         self.error(d);
     }
@@ -843,8 +975,12 @@ impl<'a> Resolver<'a> {
         if hi < lo {
             let file = self.files[fi].file;
             self.error(
-                Diagnostic::error(codes::E0305, format!("empty array range {lo}..{hi}"), Label::new(file, array.span, "the last index is below the first"))
-                    .with_help(format!("ranges are inclusive and ascending: `[{hi}..{lo}]`")),
+                Diagnostic::error(
+                    codes::E0305,
+                    format!("empty array range {lo}..{hi}"),
+                    Label::new(file, array.span, "the last index is below the first"),
+                )
+                .with_help(format!("ranges are inclusive and ascending: `[{hi}..{lo}]`")),
             );
             return None;
         }
@@ -857,19 +993,37 @@ impl<'a> Resolver<'a> {
             Value::Number { value, dim } if dim.is_none() && value.fract() == 0.0 && value.abs() < 9.0e15 => Some(value as i64),
             Value::Number { dim, .. } if !dim.is_none() => {
                 self.error(
-                    Diagnostic::error(codes::E0302, format!("{what} must be a plain number, found a {}", dim.name()), Label::new(file, span, format!("a {}", dim.name())))
-                        .with_help("remove the unit"),
+                    Diagnostic::error(
+                        codes::E0302,
+                        format!("{what} must be a plain number, found a {}", dim.name()),
+                        Label::new(file, span, format!("a {}", dim.name())),
+                    )
+                    .with_help("remove the unit"),
                 );
                 None
             }
             Value::Number { value, .. } => {
-                self.error(Diagnostic::error(codes::E0305, format!("{what} must be a whole number, found {value}"), Label::new(file, span, "not a whole number")).with_help("use a whole number"));
+                self.error(
+                    Diagnostic::error(
+                        codes::E0305,
+                        format!("{what} must be a whole number, found {value}"),
+                        Label::new(file, span, "not a whole number"),
+                    )
+                    .with_help("use a whole number"),
+                );
                 None
             }
             Value::Error => None,
             other => {
                 let described = other.describe(&self.program);
-                self.error(Diagnostic::error(codes::E0304, format!("{what} must be a number, found {described}"), Label::new(file, span, "not a number")).with_help("use a whole number"));
+                self.error(
+                    Diagnostic::error(
+                        codes::E0304,
+                        format!("{what} must be a number, found {described}"),
+                        Label::new(file, span, "not a number"),
+                    )
+                    .with_help("use a whole number"),
+                );
                 None
             }
         }
@@ -885,9 +1039,13 @@ impl<'a> Resolver<'a> {
                 let other = self.program.decl(id);
                 let (other_kind, other_span, other_file) = (other.kind, other.name_span, other.file);
                 self.error(
-                    Diagnostic::error(codes::E0209, format!("`{path}` is a {} type, not a {} type", other_kind.name(), kind.name()), Label::new(file, path.span, format!("a {} type", other_kind.name())))
-                        .with_label(Label::new(other_file, other_span, "declared here"))
-                        .with_help(format!("a `{}` can only be of a `{}` type", kind.name(), kind.name())),
+                    Diagnostic::error(
+                        codes::E0209,
+                        format!("`{path}` is a {} type, not a {} type", other_kind.name(), kind.name()),
+                        Label::new(file, path.span, format!("a {} type", other_kind.name())),
+                    )
+                    .with_label(Label::new(other_file, other_span, "declared here"))
+                    .with_help(format!("a `{}` can only be of a `{}` type", kind.name(), kind.name())),
                 );
                 None
             }
@@ -899,8 +1057,12 @@ impl<'a> Resolver<'a> {
             other => {
                 let described = other.describe(&self.program);
                 self.error(
-                    Diagnostic::error(codes::E0209, format!("`{path}` is {described}, not a {} type", kind.name()), Label::new(file, path.span, "not a type"))
-                        .with_help(format!("name a `{}` type after `:`", kind.name())),
+                    Diagnostic::error(
+                        codes::E0209,
+                        format!("`{path}` is {described}, not a {} type", kind.name()),
+                        Label::new(file, path.span, "not a type"),
+                    )
+                    .with_help(format!("name a `{}` type after `:`", kind.name())),
                 );
                 None
             }
@@ -927,7 +1089,10 @@ impl<'a> Resolver<'a> {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => match want_kind {
                 Some(k) if crate::stdlib::MODULES.iter().any(|(_, src)| src.contains(&format!("{} {name}", k.name()))) => {
-                    let module = crate::stdlib::MODULES.iter().find(|(_, src)| src.contains(&format!("{} {name}", k.name()))).map_or("std", |(m, _)| *m);
+                    let module = crate::stdlib::MODULES
+                        .iter()
+                        .find(|(_, src)| src.contains(&format!("{} {name}", k.name())))
+                        .map_or("std", |(m, _)| *m);
                     d.with_help(format!("`{name}` is in `{module}`: add `import {module}.{{{name}}}`"))
                 }
                 Some(k) => d.with_help(format!("declare it with `{} {name} {{ … }}` or import it", k.name())),
@@ -944,8 +1109,12 @@ impl<'a> Resolver<'a> {
                 let file = self.files[fi].file;
                 let Member::Const(c) = &self.files[fi].parse.file.members[mi] else { return Value::Error };
                 self.error(
-                    Diagnostic::error(codes::E0213, format!("constant `{}` depends on itself", c.name.name), Label::new(file, c.name.span, "defined in terms of itself"))
-                        .with_help("give one constant in the cycle a value that does not refer back"),
+                    Diagnostic::error(
+                        codes::E0213,
+                        format!("constant `{}` depends on itself", c.name.name),
+                        Label::new(file, c.name.span, "defined in terms of itself"),
+                    )
+                    .with_help("give one constant in the cycle a value that does not refer back"),
                 );
                 return Value::Error;
             }
@@ -967,18 +1136,26 @@ impl<'a> Resolver<'a> {
             };
         }
         // `nvidia.GB200_NVL72`: a name qualified by an imported module.
-        if let [ast::Segment { kind: SegmentKind::Name(module, None), .. }, ast::Segment { kind: SegmentKind::Name(name, None), .. }] = path.segments.as_slice() {
-            if let Some(&mi) = self.files[fi].modules.get(&module.name) {
-                return match self.files[mi].own.get(&name.name).copied() {
-                    Some((Symbol::Type(id), _)) => Value::Type(id),
-                    Some((Symbol::Const(cf, cm), _)) => self.const_value(cf, cm),
-                    None => {
-                        let file = self.files[fi].file;
-                        self.error(Diagnostic::error(codes::E0201, format!("`{}` has no `{}`", module.name, name.name), Label::new(file, name.span, "not in this module")).with_help("check the name against the module's contents"));
-                        Value::Error
-                    }
-                };
-            }
+        if let [ast::Segment { kind: SegmentKind::Name(module, None), .. }, ast::Segment { kind: SegmentKind::Name(name, None), .. }] =
+            path.segments.as_slice()
+            && let Some(&mi) = self.files[fi].modules.get(&module.name)
+        {
+            return match self.files[mi].own.get(&name.name).copied() {
+                Some((Symbol::Type(id), _)) => Value::Type(id),
+                Some((Symbol::Const(cf, cm), _)) => self.const_value(cf, cm),
+                None => {
+                    let file = self.files[fi].file;
+                    self.error(
+                        Diagnostic::error(
+                            codes::E0201,
+                            format!("`{}` has no `{}`", module.name, name.name),
+                            Label::new(file, name.span, "not in this module"),
+                        )
+                        .with_help("check the name against the module's contents"),
+                    );
+                    Value::Error
+                }
+            };
         }
         let file = self.files[fi].file;
         let mut segments = Vec::with_capacity(path.segments.len());
@@ -1007,7 +1184,10 @@ impl<'a> Resolver<'a> {
     fn eval(&mut self, fi: usize, expr: &ast::Expr, depth: usize) -> Value {
         let file = self.files[fi].file;
         if depth > 200 {
-            self.error(Diagnostic::error(codes::E0305, "expression nested too deeply", Label::new(file, expr.span, "more than 200 levels")).with_help("split the expression with constants"));
+            self.error(
+                Diagnostic::error(codes::E0305, "expression nested too deeply", Label::new(file, expr.span, "more than 200 levels"))
+                    .with_help("split the expression with constants"),
+            );
             return Value::Error;
         }
         match &expr.kind {
@@ -1017,7 +1197,8 @@ impl<'a> Resolver<'a> {
                 Err(e) => {
                     let start = unit.span.start + e.offset as u32;
                     let span = Span::new(start, start + e.symbol.len() as u32);
-                    let mut d = Diagnostic::error(codes::E0301, format!("unknown unit `{}`", e.symbol), Label::new(file, span, "not a unit"));
+                    let mut d =
+                        Diagnostic::error(codes::E0301, format!("unknown unit `{}`", e.symbol), Label::new(file, span, "not a unit"));
                     d = match e.suggestion {
                         Some(s) => d.with_help(format!("did you mean `{s}`? (units are case-sensitive)")),
                         None => d.with_help("`fabric explain E0301` lists every unit"),
@@ -1043,7 +1224,14 @@ impl<'a> Resolver<'a> {
                     (op, other) => {
                         let (want, sym) = if *op == UnaryOp::Neg { ("a number", "-") } else { ("a boolean", "not") };
                         let described = other.describe(&self.program);
-                        self.error(Diagnostic::error(codes::E0304, format!("`{sym}` needs {want}, found {described}"), Label::new(file, inner.span, format!("not {want}"))).with_help(format!("apply `{sym}` to {want}")));
+                        self.error(
+                            Diagnostic::error(
+                                codes::E0304,
+                                format!("`{sym}` needs {want}, found {described}"),
+                                Label::new(file, inner.span, format!("not {want}")),
+                            )
+                            .with_help(format!("apply `{sym}` to {want}")),
+                        );
                         Value::Error
                     }
                 }
@@ -1074,7 +1262,14 @@ impl<'a> Resolver<'a> {
                 _ => {
                     let (bad, span) = if matches!(a, Value::Bool(_) | Value::DeferredBool) { (&b, rhs.span) } else { (&a, lhs.span) };
                     let described = bad.describe(&self.program);
-                    self.error(Diagnostic::error(codes::E0304, format!("`{}` needs booleans, found {described}", op.as_str()), Label::new(file, span, "not a boolean")).with_help("combine comparisons, for example `a <= 1 ms and b <= 2 ms`"));
+                    self.error(
+                        Diagnostic::error(
+                            codes::E0304,
+                            format!("`{}` needs booleans, found {described}", op.as_str()),
+                            Label::new(file, span, "not a boolean"),
+                        )
+                        .with_help("combine comparisons, for example `a <= 1 ms and b <= 2 ms`"),
+                    );
                     Value::Error
                 }
             },
@@ -1099,12 +1294,19 @@ impl<'a> Resolver<'a> {
                     }
                     let described = bad.describe(&self.program);
                     self.error(
-                        Diagnostic::error(codes::E0304, format!("`{}` needs numbers, found {described}", op.as_str()), Label::new(file, span, "not a number"))
-                            .with_help("arithmetic and comparisons work on numbers and quantities"),
+                        Diagnostic::error(
+                            codes::E0304,
+                            format!("`{}` needs numbers, found {described}", op.as_str()),
+                            Label::new(file, span, "not a number"),
+                        )
+                        .with_help("arithmetic and comparisons work on numbers and quantities"),
                     );
                     return Value::Error;
                 };
-                let additive = matches!(op, BinaryOp::Add | BinaryOp::Sub | BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge);
+                let additive = matches!(
+                    op,
+                    BinaryOp::Add | BinaryOp::Sub | BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+                );
                 if additive && dx != dy {
                     let verb = match op {
                         BinaryOp::Add => format!("cannot add {} to {}", operand(lhs, dx), operand(rhs, dy)),
@@ -1119,19 +1321,26 @@ impl<'a> Resolver<'a> {
                     return Value::Error;
                 }
                 let dim = match op {
-                    BinaryOp::Mul => dx.mul(dy),
-                    BinaryOp::Div => dx.div(dy),
+                    BinaryOp::Mul => dx.times(dy),
+                    BinaryOp::Div => dx.per(dy),
                     _ => dx,
                 };
                 let (Some(x), Some(y)) = (x, y) else {
-                    return if additive && !matches!(op, BinaryOp::Add | BinaryOp::Sub) { Value::DeferredBool } else { Value::Deferred(dim) };
+                    return if additive && !matches!(op, BinaryOp::Add | BinaryOp::Sub) {
+                        Value::DeferredBool
+                    } else {
+                        Value::Deferred(dim)
+                    };
                 };
                 match op {
                     BinaryOp::Add => Value::Number { value: x + y, dim },
                     BinaryOp::Sub => Value::Number { value: x - y, dim },
                     BinaryOp::Mul => Value::Number { value: x * y, dim },
                     BinaryOp::Div if y == 0.0 => {
-                        self.error(Diagnostic::error(codes::E0306, "division by zero", Label::new(file, rhs.span, "this is zero")).with_help("divide by a value that is not zero"));
+                        self.error(
+                            Diagnostic::error(codes::E0306, "division by zero", Label::new(file, rhs.span, "this is zero"))
+                                .with_help("divide by a value that is not zero"),
+                        );
                         Value::Error
                     }
                     BinaryOp::Div => Value::Number { value: x / y, dim },
@@ -1155,7 +1364,8 @@ impl<'a> Resolver<'a> {
             "latency" => Some(2),
             "sum" | "min" | "max" => None,
             other => {
-                let mut d = Diagnostic::error(codes::E0201, format!("unknown function `{other}`"), Label::new(file, callee.span, "not a builtin"));
+                let mut d =
+                    Diagnostic::error(codes::E0201, format!("unknown function `{other}`"), Label::new(file, callee.span, "not a builtin"));
                 d = match did_you_mean(other, BUILTINS.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!("the builtins are {}", BUILTINS.join(", "))),
@@ -1164,14 +1374,18 @@ impl<'a> Resolver<'a> {
                 return Value::Error;
             }
         };
-        if let Some(n) = arity {
-            if args.len() != n {
-                self.error(
-                    Diagnostic::error(codes::E0305, format!("`{}` takes {n} argument{}, found {}", callee.name, if n == 1 { "" } else { "s" }, args.len()), Label::new(file, span, "wrong number of arguments"))
-                        .with_help(signature(&callee.name)),
-                );
-                return Value::Error;
-            }
+        if let Some(n) = arity
+            && args.len() != n
+        {
+            self.error(
+                Diagnostic::error(
+                    codes::E0305,
+                    format!("`{}` takes {n} argument{}, found {}", callee.name, if n == 1 { "" } else { "s" }, args.len()),
+                    Label::new(file, span, "wrong number of arguments"),
+                )
+                .with_help(signature(&callee.name)),
+            );
+            return Value::Error;
         }
         let values: Vec<Value> = args.iter().map(|a| self.eval(fi, a, depth + 1)).collect();
         if values.iter().any(|v| matches!(v, Value::Error)) {
@@ -1182,12 +1396,23 @@ impl<'a> Resolver<'a> {
                 for (v, a) in values.iter().zip(args) {
                     if !matches!(v, Value::Path(_) | Value::Symbol(_)) {
                         let described = v.describe(&self.program);
-                        self.error(Diagnostic::error(codes::E0304, format!("`{}` needs a path, found {described}", callee.name), Label::new(file, a.span, "not a path")).with_help(signature(&callee.name)));
+                        self.error(
+                            Diagnostic::error(
+                                codes::E0304,
+                                format!("`{}` needs a path, found {described}", callee.name),
+                                Label::new(file, a.span, "not a path"),
+                            )
+                            .with_help(signature(&callee.name)),
+                        );
                         return Value::Error;
                     }
                     if let (Value::Symbol(name), ast::ExprKind::Path(p)) = (v, &a.kind) {
                         // A single name here is a site, link, fabric or service at the top level.
-                        let path = PlantPath { segments: vec![PathSegment { matcher: Matcher::Name(name.clone(), None), span: p.span }], file, span: p.span };
+                        let path = PlantPath {
+                            segments: vec![PathSegment { matcher: Matcher::Name(name.clone(), None), span: p.span }],
+                            file,
+                            span: p.span,
+                        };
                         self.program.paths.push(path);
                     }
                 }
@@ -1198,11 +1423,20 @@ impl<'a> Resolver<'a> {
                 })
             }
             "ceil" | "floor" => match &values[0] {
-                Value::Number { value, dim } => Value::Number { value: if callee.name == "ceil" { value.ceil() } else { value.floor() }, dim: *dim },
+                Value::Number { value, dim } => {
+                    Value::Number { value: if callee.name == "ceil" { value.ceil() } else { value.floor() }, dim: *dim }
+                }
                 Value::Deferred(dim) => Value::Deferred(*dim),
                 other => {
                     let described = other.describe(&self.program);
-                    self.error(Diagnostic::error(codes::E0304, format!("`{}` needs a number, found {described}", callee.name), Label::new(file, args[0].span, "not a number")).with_help(signature(&callee.name)));
+                    self.error(
+                        Diagnostic::error(
+                            codes::E0304,
+                            format!("`{}` needs a number, found {described}", callee.name),
+                            Label::new(file, args[0].span, "not a number"),
+                        )
+                        .with_help(signature(&callee.name)),
+                    );
                     Value::Error
                 }
             },
@@ -1217,7 +1451,10 @@ impl<'a> Resolver<'a> {
                     values.into_iter().zip(args.iter().map(|a| a.span)).collect()
                 };
                 if items.is_empty() {
-                    self.error(Diagnostic::error(codes::E0305, format!("`{}` of nothing", callee.name), Label::new(file, span, "no values")).with_help(signature(&callee.name)));
+                    self.error(
+                        Diagnostic::error(codes::E0305, format!("`{}` of nothing", callee.name), Label::new(file, span, "no values"))
+                            .with_help(signature(&callee.name)),
+                    );
                     return Value::Error;
                 }
                 let mut acc: Option<(Option<f64>, Dim, Span)> = None;
@@ -1227,7 +1464,14 @@ impl<'a> Resolver<'a> {
                         Value::Deferred(dim) => (None, dim),
                         other => {
                             let described = other.describe(&self.program);
-                            self.error(Diagnostic::error(codes::E0304, format!("`{}` needs numbers, found {described}", callee.name), Label::new(file, s, "not a number")).with_help(signature(&callee.name)));
+                            self.error(
+                                Diagnostic::error(
+                                    codes::E0304,
+                                    format!("`{}` needs numbers, found {described}", callee.name),
+                                    Label::new(file, s, "not a number"),
+                                )
+                                .with_help(signature(&callee.name)),
+                            );
                             return Value::Error;
                         }
                     };
@@ -1235,9 +1479,13 @@ impl<'a> Resolver<'a> {
                         None => (x, d, s),
                         Some((_, d0, s0)) if d0 != d => {
                             self.error(
-                                Diagnostic::error(codes::E0303, format!("`{}` of a {} and a {}", callee.name, d0.name(), d.name()), Label::new(file, s0, format!("this is a {}", d0.name())))
-                                    .with_label(Label::new(file, s, format!("this is a {}", d.name())))
-                                    .with_help(format!("`{}` needs values of one dimension", callee.name)),
+                                Diagnostic::error(
+                                    codes::E0303,
+                                    format!("`{}` of a {} and a {}", callee.name, d0.name(), d.name()),
+                                    Label::new(file, s0, format!("this is a {}", d0.name())),
+                                )
+                                .with_label(Label::new(file, s, format!("this is a {}", d.name())))
+                                .with_help(format!("`{}` needs values of one dimension", callee.name)),
                             );
                             return Value::Error;
                         }
@@ -1273,26 +1521,42 @@ impl<'a> Resolver<'a> {
         let ok = match (field.ty, &value) {
             (ValueType::Quantity(want), Value::Number { dim, .. }) if *dim == want => true,
             (ValueType::Quantity(want), Value::Number { dim, value: v }) => {
-                let found = if dim.is_none() { format!("the plain number {}", crate::units::format_number(*v)) } else { format!("a {} ({})", dim.name(), operand_unit(expr, *dim)) };
+                let found = if dim.is_none() {
+                    format!("the plain number {}", crate::units::format_number(*v))
+                } else {
+                    format!("a {} ({})", dim.name(), operand_unit(expr, *dim))
+                };
                 let example = format_quantity(if dim.is_none() { *v * example_factor(want) } else { example_factor(want) * 40.0 }, want);
                 self.error(
-                    Diagnostic::error(codes::E0302, format!("`{}` is a {}, but this is {found}", field.name, want.name()), Label::new(file, span, if dim.is_none() { "no unit".to_string() } else { format!("a {}", dim.name()) }))
-                        .with_help(format!("write a {} such as `{example}`", want.name())),
+                    Diagnostic::error(
+                        codes::E0302,
+                        format!("`{}` is a {}, but this is {found}", field.name, want.name()),
+                        Label::new(file, span, if dim.is_none() { "no unit".to_string() } else { format!("a {}", dim.name()) }),
+                    )
+                    .with_help(format!("write a {} such as `{example}`", want.name())),
                 );
                 return Value::Error;
             }
             (ValueType::Count | ValueType::Ratio, Value::Number { dim, .. }) if !dim.is_none() => {
                 self.error(
-                    Diagnostic::error(codes::E0302, format!("`{}` is a plain number, but this is a {} ({})", field.name, dim.name(), operand_unit(expr, *dim)), Label::new(file, span, format!("a {}", dim.name())))
-                        .with_help("remove the unit"),
+                    Diagnostic::error(
+                        codes::E0302,
+                        format!("`{}` is a plain number, but this is a {} ({})", field.name, dim.name(), operand_unit(expr, *dim)),
+                        Label::new(file, span, format!("a {}", dim.name())),
+                    )
+                    .with_help("remove the unit"),
                 );
                 return Value::Error;
             }
             (ValueType::Count, Value::Number { value: v, .. }) => {
                 if v.fract() != 0.0 || *v < 0.0 {
                     self.error(
-                        Diagnostic::error(codes::E0305, format!("`{}` must be a whole number of at least 0, found {}", field.name, crate::units::format_number(*v)), Label::new(file, span, "not a whole number"))
-                            .with_help("write a count such as `4`"),
+                        Diagnostic::error(
+                            codes::E0305,
+                            format!("`{}` must be a whole number of at least 0, found {}", field.name, crate::units::format_number(*v)),
+                            Label::new(file, span, "not a whole number"),
+                        )
+                        .with_help("write a count such as `4`"),
                     );
                     return Value::Error;
                 }
@@ -1308,7 +1572,11 @@ impl<'a> Resolver<'a> {
             (ValueType::Enum(options), Value::Symbol(s)) if options.contains(&s.as_str()) => true,
             (ValueType::Enum(options), Value::Symbol(s)) => {
                 let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
-                let mut d = Diagnostic::error(codes::E0305, format!("`{s}` is not a valid `{}`", field.name), Label::new(file, span, "not one of the options"));
+                let mut d = Diagnostic::error(
+                    codes::E0305,
+                    format!("`{s}` is not a valid `{}`", field.name),
+                    Label::new(file, span, "not one of the options"),
+                );
                 d = match did_you_mean(s, options.iter().copied()) {
                     Some(m) => d.with_help(format!("did you mean `{m}`? (the options are {})", quoted.join(", "))),
                     None => d.with_help(format!("the options are {}", quoted.join(", "))),
@@ -1321,9 +1589,19 @@ impl<'a> Resolver<'a> {
                 if decl.kind != kind {
                     let (other, other_span, other_file) = (decl.kind, decl.name_span, decl.file);
                     self.error(
-                        Diagnostic::error(codes::E0209, format!("`{}` needs a {} type, but `{}` is a {} type", field.name, kind.name(), decl.name.as_deref().unwrap_or("?"), other.name()), Label::new(file, span, format!("a {} type", other.name())))
-                            .with_label(Label::new(other_file, other_span, "declared here"))
-                            .with_help(format!("name a `{}` type here", kind.name())),
+                        Diagnostic::error(
+                            codes::E0209,
+                            format!(
+                                "`{}` needs a {} type, but `{}` is a {} type",
+                                field.name,
+                                kind.name(),
+                                decl.name.as_deref().unwrap_or("?"),
+                                other.name()
+                            ),
+                            Label::new(file, span, format!("a {} type", other.name())),
+                        )
+                        .with_label(Label::new(other_file, other_span, "declared here"))
+                        .with_help(format!("name a `{}` type here", kind.name())),
                     );
                     return Value::Error;
                 }
@@ -1346,8 +1624,12 @@ impl<'a> Resolver<'a> {
         }
         let described = value.describe(&self.program);
         self.error(
-            Diagnostic::error(codes::E0304, format!("`{}` needs {}, found {described}", field.name, field.ty.describe()), Label::new(file, span, "wrong kind of value"))
-                .with_help(format!("`{}`: {}", field.name, field.doc)),
+            Diagnostic::error(
+                codes::E0304,
+                format!("`{}` needs {}, found {described}", field.name, field.ty.describe()),
+                Label::new(file, span, "wrong kind of value"),
+            )
+            .with_help(format!("`{}`: {}", field.name, field.doc)),
         );
         Value::Error
     }
@@ -1361,11 +1643,16 @@ impl<'a> Resolver<'a> {
                 if b == DeclId(start as u32) {
                     let decl = &self.program.decls[start];
                     let (file, span, name) = (decl.file, decl.name_span, decl.name.clone().unwrap_or_default());
-                    let chain: Vec<String> = seen.iter().chain(std::iter::once(&b)).map(|d| self.program.decl(*d).name.clone().unwrap_or_default()).collect();
+                    let chain: Vec<String> =
+                        seen.iter().chain(std::iter::once(&b)).map(|d| self.program.decl(*d).name.clone().unwrap_or_default()).collect();
                     self.program.decls[start].base = None;
                     self.error(
-                        Diagnostic::error(codes::E0213, format!("type `{name}` derives from itself: {}", chain.join(" → ")), Label::new(file, span, "part of the cycle"))
-                            .with_help("one type in the chain must not derive from the others"),
+                        Diagnostic::error(
+                            codes::E0213,
+                            format!("type `{name}` derives from itself: {}", chain.join(" → ")),
+                            Label::new(file, span, "part of the cycle"),
+                        )
+                        .with_help("one type in the chain must not derive from the others"),
                     );
                     break;
                 }
@@ -1386,14 +1673,19 @@ impl<'a> Resolver<'a> {
             if decl.is_type {
                 continue;
             }
-            let missing: Vec<&FieldSchema> = decl.kind.schema().fields.iter().filter(|f| f.required && self.program.field(id, f.name).is_none()).collect();
+            let missing: Vec<&FieldSchema> =
+                decl.kind.schema().fields.iter().filter(|f| f.required && self.program.field(id, f.name).is_none()).collect();
             if missing.is_empty() {
                 continue;
             }
             let names: Vec<String> = missing.iter().map(|f| format!("`{}`", f.name)).collect();
             let (file, span, kind) = (decl.file, decl.name_span, decl.kind);
             let label = decl.name.clone().unwrap_or_else(|| kind.name().to_string());
-            let mut d = Diagnostic::error(codes::E0211, format!("`{label}` is missing {}", names.join(", ")), Label::new(file, span, format!("this {} needs {}", kind.name(), names.join(", "))));
+            let mut d = Diagnostic::error(
+                codes::E0211,
+                format!("`{label}` is missing {}", names.join(", ")),
+                Label::new(file, span, format!("this {} needs {}", kind.name(), names.join(", "))),
+            );
             for f in &missing {
                 d = d.with_note(format!("`{}`: {} ({})", f.name, f.doc, f.ty.describe()));
             }
@@ -1405,7 +1697,8 @@ impl<'a> Resolver<'a> {
 
 fn bound_fields_hint(kind: Kind) -> String {
     let _ = kind;
-    let names: Vec<String> = crate::schema::SCHEMAS.iter().flat_map(|s| s.fields.iter()).filter(|f| f.bound).map(|f| format!("`{}`", f.name)).collect();
+    let names: Vec<String> =
+        crate::schema::SCHEMAS.iter().flat_map(|s| s.fields.iter()).filter(|f| f.bound).map(|f| format!("`{}`", f.name)).collect();
     format!("{} (in `slo`)", names.join(", "))
 }
 

@@ -98,13 +98,27 @@ impl ValueType {
     }
 }
 
-/// A unit users would write for a dimension, for messages.
+/// A unit users would write for a dimension, for messages (`kW` for power).
 pub fn example_unit(dim: Dim) -> String {
-    crate::units::UNITS
-        .iter()
-        .find(|(s, _, d)| *d == dim && !matches!(*s, "W" | "J" | "b" | "Gbps" | "Tbps" | "Mbps"))
-        .or_else(|| crate::units::UNITS.iter().find(|(_, _, d)| *d == dim))
-        .map_or_else(|| dim.si_unit(), |(s, _, _)| (*s).to_string())
+    const PREFERRED: &[(Dim, &str)] = &[
+        (Dim::POWER, "kW"),
+        (Dim::ENERGY, "kWh"),
+        (Dim::TIME, "ms"),
+        (Dim::LENGTH, "m"),
+        (Dim::INFORMATION, "GB"),
+        (Dim::DATA_RATE, "Gb/s"),
+        (Dim::COMPUTE_RATE, "TFLOP/s"),
+        (Dim::OPERATIONS, "TFLOP"),
+        (Dim::TOKENS, "tok"),
+        (Dim::REQUESTS, "req"),
+        (Dim::RACK_SPACE, "U"),
+        (Dim::DELAY_PER_LENGTH, "us/km"),
+        (Dim::TOKEN_RATE, "tok/s"),
+        (Dim::REQUEST_RATE, "req/s"),
+        (Dim::ENERGY_PER_TOKEN, "J/tok"),
+        (Dim::INFORMATION_PER_TOKEN, "B/tok"),
+    ];
+    PREFERRED.iter().find(|(d, _)| *d == dim).map_or_else(|| dim.si_unit(), |(_, u)| (*u).to_string())
 }
 
 /// A default value, in SI base units for quantities.
@@ -191,10 +205,38 @@ const PLANT_FIELDS: &[FieldSchema] = &[
 
 /// Every kind's schema, in [`Kind`] order.
 pub static SCHEMAS: &[KindSchema] = &[
-    KindSchema { kind: Kind::Site, name: "site", role: Role::Instance, doc: "A site or campus: the root of a physical plant.", fields: PLANT_FIELDS, children: &[Kind::Building] },
-    KindSchema { kind: Kind::Building, name: "building", role: Role::Type, doc: "A building on a site.", fields: PLANT_FIELDS, children: &[Kind::Hall] },
-    KindSchema { kind: Kind::Hall, name: "hall", role: Role::Type, doc: "A data hall: rows of racks under one power envelope.", fields: PLANT_FIELDS, children: &[Kind::Row] },
-    KindSchema { kind: Kind::Row, name: "row", role: Role::Type, doc: "A row of racks, in physical order.", fields: PLANT_FIELDS, children: &[Kind::Rack] },
+    KindSchema {
+        kind: Kind::Site,
+        name: "site",
+        role: Role::Instance,
+        doc: "A site or campus: the root of a physical plant.",
+        fields: PLANT_FIELDS,
+        children: &[Kind::Building],
+    },
+    KindSchema {
+        kind: Kind::Building,
+        name: "building",
+        role: Role::Type,
+        doc: "A building on a site.",
+        fields: PLANT_FIELDS,
+        children: &[Kind::Hall],
+    },
+    KindSchema {
+        kind: Kind::Hall,
+        name: "hall",
+        role: Role::Type,
+        doc: "A data hall: rows of racks under one power envelope.",
+        fields: PLANT_FIELDS,
+        children: &[Kind::Row],
+    },
+    KindSchema {
+        kind: Kind::Row,
+        name: "row",
+        role: Role::Type,
+        doc: "A row of racks, in physical order.",
+        fields: PLANT_FIELDS,
+        children: &[Kind::Rack],
+    },
     KindSchema {
         kind: Kind::Rack,
         name: "rack",
@@ -265,7 +307,12 @@ pub static SCHEMAS: &[KindSchema] = &[
             f("ports", Count, "Port count (radix)."),
             f("port_speed", RATE, "Line rate per port."),
             f("latency", TIME, "Port-to-port latency."),
-            def("optics", ValueType::Enum(&["pluggable", "cpo"]), Default::Text("pluggable"), "Pluggable transceivers or co-packaged optics."),
+            def(
+                "optics",
+                ValueType::Enum(&["pluggable", "cpo"]),
+                Default::Text("pluggable"),
+                "Pluggable transceivers or co-packaged optics.",
+            ),
             def("units", UNITS, Default::Number(1.0), "Rack space the switch takes."),
         ],
         children: &[],
@@ -335,7 +382,12 @@ pub static SCHEMAS: &[KindSchema] = &[
             req("leaf", TypeOf(Kind::Switch), "Leaf switch type."),
             f("spine", TypeOf(Kind::Switch), "Spine switch type."),
             f("core", TypeOf(Kind::Switch), "Core switch type (3 tiers)."),
-            def("leaf_placement", ValueType::Enum(&["top_of_rack", "end_of_row"]), Default::Text("end_of_row"), "Where leaf switches stand."),
+            def(
+                "leaf_placement",
+                ValueType::Enum(&["top_of_rack", "end_of_row"]),
+                Default::Text("end_of_row"),
+                "Where leaf switches stand.",
+            ),
             f("spine_racks", Path, "Racks that hold spine and core switches, in order."),
             def("oversubscription", Ratio, Default::Number(1.0), "Downlink to uplink bandwidth ratio at the leaves."),
             f("medium", TypeOf(Kind::Medium), "Cable medium for every link, overriding the preference order."),

@@ -53,7 +53,7 @@ impl Dim {
     pub const INFORMATION_PER_TOKEN: Dim = Dim([0, 0, 0, 1, 0, -1, 0, 0]);
 
     /// The product dimension (exponents add).
-    pub fn mul(self, other: Dim) -> Dim {
+    pub fn times(self, other: Dim) -> Dim {
         let mut e = self.0;
         for (a, b) in e.iter_mut().zip(other.0) {
             *a = a.saturating_add(b);
@@ -62,7 +62,7 @@ impl Dim {
     }
 
     /// The quotient dimension (exponents subtract).
-    pub fn div(self, other: Dim) -> Dim {
+    pub fn per(self, other: Dim) -> Dim {
         let mut e = self.0;
         for (a, b) in e.iter_mut().zip(other.0) {
             *a = a.saturating_sub(b);
@@ -242,7 +242,7 @@ pub fn parse_unit(text: &str) -> Result<Unit, UnknownUnit> {
         if i == 0 {
             unit = a;
         } else {
-            unit = Unit { factor: unit.factor / a.factor, dim: unit.dim.div(a.dim) };
+            unit = Unit { factor: unit.factor / a.factor, dim: unit.dim.per(a.dim) };
         }
         offset += symbol.len() + 1;
     }
@@ -253,12 +253,7 @@ fn suggest_unit(symbol: &str) -> Option<&'static str> {
     if let Some((s, _, _)) = UNITS.iter().find(|(s, _, _)| s.eq_ignore_ascii_case(symbol)) {
         return Some(s);
     }
-    UNITS
-        .iter()
-        .map(|(s, _, _)| (strsim::levenshtein(s, symbol), *s))
-        .filter(|&(d, s)| d <= 1 && s.len() > 1)
-        .min()
-        .map(|(_, s)| s)
+    UNITS.iter().map(|(s, _, _)| (strsim::levenshtein(s, symbol), *s)).filter(|&(d, s)| d <= 1 && s.len() > 1).min().map(|(_, s)| s)
 }
 
 /// Whether two SI values are equal up to a relative error of 1e-9.
@@ -334,16 +329,16 @@ mod tests {
     #[test]
     fn dimension_arithmetic_matches_the_language_examples() {
         // 1.8 km * 4.9 us/km is a time; 141 GB / 4.8 TB/s is a time.
-        assert_eq!(Dim::LENGTH.mul(Dim::DELAY_PER_LENGTH), Dim::TIME);
-        assert_eq!(Dim::INFORMATION.div(Dim::DATA_RATE), Dim::TIME);
-        assert_eq!(Dim::ENERGY.div(Dim::TIME), Dim::POWER);
+        assert_eq!(Dim::LENGTH.times(Dim::DELAY_PER_LENGTH), Dim::TIME);
+        assert_eq!(Dim::INFORMATION.per(Dim::DATA_RATE), Dim::TIME);
+        assert_eq!(Dim::ENERGY.per(Dim::TIME), Dim::POWER);
     }
 
     #[test]
     fn names_and_suggestions() {
         assert_eq!(Dim::POWER.name(), "power");
-        assert_eq!(Dim::POWER.mul(Dim::TIME).name(), "energy");
-        assert_eq!(Dim::POWER.mul(Dim::LENGTH).name(), "length × energy/time");
+        assert_eq!(Dim::POWER.times(Dim::TIME).name(), "energy");
+        assert_eq!(Dim::POWER.times(Dim::LENGTH).name(), "length × energy/time");
         let err = parse_unit("Gb/sec").unwrap_err();
         assert_eq!((err.symbol.as_str(), err.offset), ("sec", 3));
         assert_eq!(parse_unit("kw").unwrap_err().suggestion, Some("kW"));

@@ -237,10 +237,9 @@ pub fn is_unit_atom(atom: &str) -> bool {
 
 /// Every unit symbol the lexer accepts after a number; `fabric-core` gives them meaning.
 pub const UNIT_ATOMS: &[&str] = &[
-    "W", "kW", "MW", "GW", "J", "kJ", "MJ", "GJ", "Wh", "kWh", "MWh", "GWh", "ps", "ns", "us", "µs", "ms", "s",
-    "min", "h", "d", "yr", "mm", "cm", "m", "km", "b", "Kb", "Mb", "Gb", "Tb", "Pb", "B", "KB", "MB", "GB", "TB",
-    "PB", "KiB", "MiB", "GiB", "TiB", "Gbps", "Tbps", "Mbps", "FLOP", "GFLOP", "TFLOP", "PFLOP", "EFLOP", "TFLOPS",
-    "PFLOPS", "EFLOPS", "tok", "req", "U", "%",
+    "W", "kW", "MW", "GW", "J", "kJ", "MJ", "GJ", "Wh", "kWh", "MWh", "GWh", "ps", "ns", "us", "µs", "ms", "s", "min", "h", "d", "yr",
+    "mm", "cm", "m", "km", "b", "Kb", "Mb", "Gb", "Tb", "Pb", "B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "Gbps",
+    "Tbps", "Mbps", "FLOP", "GFLOP", "TFLOP", "PFLOP", "EFLOP", "TFLOPS", "PFLOPS", "EFLOPS", "tok", "req", "U", "%",
 ];
 
 /// Length of the unit expression at the start of `text` (`atom ('/' atom)*`), or 0.
@@ -249,9 +248,7 @@ fn scan_unit(text: &str) -> usize {
         if text.starts_with('%') {
             return 1;
         }
-        text.char_indices()
-            .find(|&(_, c)| !(c.is_ascii_alphabetic() || c == 'µ'))
-            .map_or(text.len(), |(i, _)| i)
+        text.char_indices().find(|&(_, c)| !(c.is_ascii_alphabetic() || c == 'µ')).map_or(text.len(), |(i, _)| i)
     }
     let mut len = atom(text);
     if len == 0 {
@@ -287,11 +284,11 @@ fn number<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> Result<NumberLit<'a>, Le
         // Written right after the digits (`132kw`), the letters can only be meant as a unit:
         // take them and let the unit table report a misspelling. After a space, take only
         // units the language knows, so `replicas = 16 placement = x` still reads as two fields.
-        let looks_like_unit = candidate
-            .split('/')
-            .all(|a| UNIT_ATOMS.iter().any(|u| u.eq_ignore_ascii_case(a)));
+        let looks_like_unit = candidate.split('/').all(|a| UNIT_ATOMS.iter().any(|u| u.eq_ignore_ascii_case(a)));
         let adjacent = spaces == 0 && !KEYWORDS.contains(&candidate);
-        if atoms_known || looks_like_unit || adjacent {
+        // `800 Gb/sec`: a known unit followed by `/` is unit syntax, even if a later atom is wrong.
+        let compound = candidate.contains('/') && candidate.split('/').next().is_some_and(is_unit_atom);
+        if atoms_known || looks_like_unit || adjacent || compound {
             lex.bump(spaces + unit_len);
             unit = Some(candidate);
         }
@@ -331,7 +328,14 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// Starts lexing `source`.
     pub fn new(source: &'a str) -> Self {
-        Lexer { inner: Token::lexer(source).spanned(), errors: Vec::new(), docs: Vec::new(), token_spans: Vec::new(), unclosed_braces: Vec::new(), pending_doc: Vec::new() }
+        Lexer {
+            inner: Token::lexer(source).spanned(),
+            errors: Vec::new(),
+            docs: Vec::new(),
+            token_spans: Vec::new(),
+            unclosed_braces: Vec::new(),
+            pending_doc: Vec::new(),
+        }
     }
 }
 
@@ -397,7 +401,16 @@ mod tests {
 
     #[test]
     fn ranges_are_not_decimals() {
-        assert_eq!(kinds("[1..16]"), vec![Token::LBracket, Token::Number(NumberLit { value: 1.0, unit: None, unit_offset: 1 }), Token::DotDot, Token::Number(NumberLit { value: 16.0, unit: None, unit_offset: 2 }), Token::RBracket]);
+        assert_eq!(
+            kinds("[1..16]"),
+            vec![
+                Token::LBracket,
+                Token::Number(NumberLit { value: 1.0, unit: None, unit_offset: 1 }),
+                Token::DotDot,
+                Token::Number(NumberLit { value: 16.0, unit: None, unit_offset: 2 }),
+                Token::RBracket
+            ]
+        );
     }
 
     #[test]

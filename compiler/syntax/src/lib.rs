@@ -15,7 +15,7 @@ pub mod lexer;
 pub mod parser;
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, unused, missing_docs)]
+    #[allow(clippy::all, clippy::unwrap_used, unused, missing_docs)]
     grammar,
     "/grammar.rs"
 );

@@ -6,7 +6,7 @@
 
 use crate::ast::*;
 use crate::grammar::FileParser;
-use crate::lexer::{LexError, LexicalError, Lexer, NumberLit, Token};
+use crate::lexer::{LexError, Lexer, LexicalError, NumberLit, Token};
 use lalrpop_util::{ErrorRecovery, ParseError};
 
 /// Files larger than this are refused before lexing (E0901).
@@ -44,6 +44,7 @@ pub struct Parse {
 /// One entry of a member list before assert messages are attached; used by the grammar.
 #[doc(hidden)]
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // short-lived: one list per body, consumed at once
 pub enum Entry {
     Member(Member),
     Comma(Span),
@@ -62,11 +63,11 @@ pub fn members_of(entries: Vec<Entry>) -> Vec<Member> {
             Entry::Member(Member::Assert(mut assert)) => {
                 if matches!(entries.peek(), Some(Entry::Comma(_))) {
                     entries.next();
-                    if matches!(entries.peek(), Some(Entry::Str(..))) {
-                        if let Some(Entry::Str(text, span)) = entries.next() {
-                            assert.span = assert.span.cover(span);
-                            assert.message = Some((text, span));
-                        }
+                    if matches!(entries.peek(), Some(Entry::Str(..)))
+                        && let Some(Entry::Str(text, span)) = entries.next()
+                    {
+                        assert.span = assert.span.cover(span);
+                        assert.message = Some((text, span));
                     }
                 }
                 members.push(Member::Assert(assert));
@@ -117,9 +118,7 @@ pub fn parse(source: &str) -> Parse {
         let mut recovered: Vec<Recovered<'_>> = Vec::new();
         let synthetic = (0..closers).map(|_| Ok((eof, Token::RBrace, eof)));
         let result = FileParser::new().parse(&mut recovered, lexer.by_ref().chain(synthetic));
-        let eof_needs_brace = |e: &ParseError<u32, Token<'_>, LexicalError>| {
-            matches!(e, ParseError::UnrecognizedEof { expected, .. } if expected.iter().any(|t| t == "\"}\""))
-        };
+        let eof_needs_brace = |e: &ParseError<u32, Token<'_>, LexicalError>| matches!(e, ParseError::UnrecognizedEof { expected, .. } if expected.iter().any(|t| t == "\"}\""));
         let unclosed_at_eof = match &result {
             Err(e) => eof_needs_brace(e),
             Ok(_) => recovered.iter().any(|r| eof_needs_brace(&r.error)),
@@ -241,11 +240,8 @@ impl Context<'_> {
             ParseError::UnrecognizedEof { location, expected } => (*location, *location, expected.as_slice()),
             ParseError::ExtraToken { token: (l, _, r) } => (*l, *r, &[][..]),
         };
-        let found = if start == end {
-            "end of file".to_string()
-        } else {
-            format!("`{}`", shorten(&self.source[start as usize..end as usize]))
-        };
+        let found =
+            if start == end { "end of file".to_string() } else { format!("`{}`", shorten(&self.source[start as usize..end as usize])) };
         let wanted = describe_expected(expected);
         let after = self.context_before(start);
         let message = match (&wanted, &after) {
@@ -265,12 +261,7 @@ impl Context<'_> {
     fn context_before(&self, offset: u32) -> Option<String> {
         let idx = self.token_spans.partition_point(|&(s, _)| s < offset);
         let line_start = self.source[..offset as usize].rfind('\n').map_or(0, |i| i + 1) as u32;
-        let first = self.token_spans[..idx]
-            .iter()
-            .rev()
-            .take(3)
-            .take_while(|&&(s, _)| s >= line_start)
-            .last()?;
+        let first = self.token_spans[..idx].iter().rev().take(3).take_while(|&&(s, _)| s >= line_start).last()?;
         let last = self.token_spans[idx - 1];
         Some(shorten(&self.source[first.0 as usize..last.1 as usize]))
     }

@@ -1,0 +1,53 @@
+//! Every example under examples/ checks cleanly; every one under examples/errors/ fails.
+
+#[test]
+fn examples_check_cleanly() {
+    let mut count = 0;
+    for entry in std::fs::read_dir("../examples").unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "fabric") {
+            continue;
+        }
+        let (rendered, codes) = fabric_tests::render(&path);
+        assert!(codes.is_empty(), "{}:\n{rendered}", path.display());
+        count += 1;
+    }
+    assert!(count >= 1);
+}
+
+#[test]
+fn language_example_elaborates_every_instance() {
+    let checked = fabric_cli::check_file("../examples/campus.fabric".as_ref()).unwrap();
+    let plant = fabric_core::db::plant(&checked.db, checked.project);
+    let counts = plant.count_by_kind();
+    use fabric_core::schema::Kind;
+    // 8 rows × 16 + 2 rows × 8 GB200 NVL72 racks of 72 GPUs; 9 network racks.
+    assert_eq!(counts[&Kind::Rack], 8 * 16 + 8 + 2 * 8 + 1);
+    assert_eq!(counts[&Kind::Gpu], (8 * 16 + 2 * 8) * 72);
+    let rack = plant
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, _)| fabric_core::plant::InstanceId(i as u32))
+        .find(|&id| plant.path(id) == "campus.b1.h1.r[2].k[3]")
+        .unwrap();
+    let pos = plant.rack_position(rack).unwrap();
+    assert_eq!((pos.row_index, pos.position), (1, 2));
+    assert_eq!(plant.path(pos.hall), "campus.b1.h1");
+    assert_eq!(plant.field(rack, "nvlink_domain").map(|f| matches!(f, fabric_core::resolve::FieldRef::Set(_))), Some(true));
+}
+
+#[test]
+fn paths_select_by_name_wildcard_and_kind() {
+    let checked = fabric_cli::check_file("../examples/campus.fabric".as_ref()).unwrap();
+    let program = fabric_core::db::program(&checked.db, checked.project);
+    let plant = fabric_core::db::plant(&checked.db, checked.project);
+    let select = |text: &str| {
+        let path = program.paths.iter().find(|p| p.to_string() == text).unwrap_or_else(|| panic!("{text} not in the spec"));
+        plant.select(path).unwrap()
+    };
+    assert_eq!(select("campus.b1.h1.**.nic").len(), 8 * 16 * 72);
+    assert_eq!(select("campus.b2.**.nic").len(), 2 * 8 * 72);
+    assert_eq!(select("campus.b1.h1.net.n").len(), 8);
+    assert_eq!(select("campus.b1.h1").len(), 1);
+}

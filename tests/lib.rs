@@ -1,0 +1,28 @@
+//! Helpers shared by the end-to-end tests: where the fixtures are, and how a spec's
+//! diagnostics are rendered for snapshots.
+
+use std::path::{Path, PathBuf};
+
+/// The UI fixtures: every `tests/ui/*.fabric`, and the `main.fabric` of every folder in it.
+pub fn ui_fixtures() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir("ui") else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "fabric") {
+            out.push(path);
+        } else if path.join("main.fabric").exists() {
+            out.push(path.join("main.fabric"));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Checks the spec at `path` and renders its diagnostics as `fabric check` prints them,
+/// without colour.
+pub fn render(path: &Path) -> (String, Vec<&'static str>) {
+    let checked = fabric_cli::check_file(path).expect("fixture is readable");
+    let codes = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    (fabric_cli::render_human(&checked.db, &checked.diagnostics, false), codes)
+}

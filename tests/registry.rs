@@ -1,0 +1,36 @@
+//! The diagnostic registry: every code has its explanation file, every explanation file has
+//! its code, and every code the syntax crate emits is registered.
+
+use fabric_core::diagnostic::{Code, codes};
+
+#[test]
+fn every_code_has_an_explanation_and_every_explanation_a_code() {
+    for code in codes::ALL {
+        let text = code.explanation();
+        assert!(text.starts_with(&format!("# {code}: ")), "docs/diagnostics/{code}.md must start with its heading");
+        assert!(text.len() > 80, "docs/diagnostics/{code}.md is too thin");
+    }
+    let mut files: Vec<String> = std::fs::read_dir("../docs/diagnostics")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().trim_end_matches(".md").to_string())
+        .collect();
+    files.sort();
+    let registered: Vec<String> = codes::ALL.iter().map(|c| c.as_str().to_string()).collect();
+    assert_eq!(files, registered);
+}
+
+#[test]
+fn codes_written_in_the_compiler_are_registered() {
+    for dir in ["../compiler/syntax/src", "../compiler/core/src", "../compiler/cli/src"] {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            for (i, _) in text.match_indices("\"E0") {
+                let code = &text[i + 1..(i + 6).min(text.len())];
+                if code.chars().skip(1).all(|c| c.is_ascii_digit()) {
+                    assert!(Code::lookup(code).is_some(), "{} emits unregistered {code}", entry.path().display());
+                }
+            }
+        }
+    }
+}
