@@ -34,3 +34,27 @@ fn codes_written_in_the_compiler_are_registered() {
         }
     }
 }
+
+/// Tidy: every Rust source file of the project opens with a `//!` module doc.
+#[test]
+fn every_source_file_has_a_module_doc() {
+    fn walk(dir: &std::path::Path, missing: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, missing);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if !text.trim_start().starts_with("//!") {
+                    missing.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for dir in ["../compiler", "../lsp", "."] {
+        walk(std::path::Path::new(dir), &mut missing);
+    }
+    missing.retain(|p| !p.contains("/target/") && !p.contains("snapshots"));
+    assert!(missing.is_empty(), "files without a `//!` module doc: {missing:?}");
+}

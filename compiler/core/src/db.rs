@@ -238,7 +238,7 @@ impl Database {
                         }
                     }
                     ImportTarget::File { path, .. } => {
-                        if key.starts_with("std.") || !key.is_absolute() {
+                        if !key.is_absolute() {
                             continue; // the stdlib imports no files
                         }
                         let import_key = normalize(&key.parent().unwrap_or(Path::new("")).join(&path));

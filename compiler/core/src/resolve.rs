@@ -783,15 +783,7 @@ impl<'a> Resolver<'a> {
                         continue;
                     }
                     if let Some(first) = seen.insert(fs.name, field.name.span) {
-                        self.error(
-                            Diagnostic::error(
-                                codes::E0214,
-                                format!("`{}` is set twice", fs.name),
-                                Label::new(file, field.name.span, "set again here"),
-                            )
-                            .with_label(Label::new(file, first, "first set here"))
-                            .with_help("keep one of the two assignments"),
-                        );
+                        self.repeated(file, fs.name, field.name.span, first, "set", "keep one of the two assignments");
                         continue;
                     }
                     let value = self.eval(fi, &field.value, 0);
@@ -818,21 +810,13 @@ impl<'a> Resolver<'a> {
                             .with_help(format!(
                                 "write `{} = …`; bounds are allowed on {}",
                                 fs.name,
-                                bound_fields_hint(kind)
+                                bound_fields_hint()
                             )),
                         );
                         continue;
                     }
                     if let Some(first) = seen.insert(fs.name, bound.name.span) {
-                        self.error(
-                            Diagnostic::error(
-                                codes::E0214,
-                                format!("`{}` is bounded twice", fs.name),
-                                Label::new(file, bound.name.span, "bounded again here"),
-                            )
-                            .with_label(Label::new(file, first, "first bounded here"))
-                            .with_help("keep the tighter of the two bounds"),
-                        );
+                        self.repeated(file, fs.name, bound.name.span, first, "bounded", "keep the tighter of the two bounds");
                         continue;
                     }
                     let value = self.eval(fi, &bound.value, 0);
@@ -857,6 +841,15 @@ impl<'a> Resolver<'a> {
                 Member::Error(_) => {}
             }
         }
+    }
+
+    /// Reports a field set (or bounded) a second time in one block.
+    fn repeated(&mut self, file: SourceFile, name: &str, span: Span, first: Span, verb: &str, help: &str) {
+        self.error(
+            Diagnostic::error(codes::E0214, format!("`{name}` is {verb} twice"), Label::new(file, span, format!("{verb} again here")))
+                .with_label(Label::new(file, first, format!("first {verb} here")))
+                .with_help(help),
+        );
     }
 
     fn lower_child(&mut self, fi: usize, parent: DeclId, parent_kind: Kind, block: &ast::Block) -> Option<DeclId> {
@@ -1695,8 +1688,7 @@ impl<'a> Resolver<'a> {
     }
 }
 
-fn bound_fields_hint(kind: Kind) -> String {
-    let _ = kind;
+fn bound_fields_hint() -> String {
     let names: Vec<String> =
         crate::schema::SCHEMAS.iter().flat_map(|s| s.fields.iter()).filter(|f| f.bound).map(|f| format!("`{}`", f.name)).collect();
     format!("{} (in `slo`)", names.join(", "))
