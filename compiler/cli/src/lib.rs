@@ -243,19 +243,7 @@ pub fn summary(checked: &Checked) -> String {
         } else {
             format!("{label}s")
         };
-        parts.push(format!("{} {plural}", thousands(n)));
+        parts.push(format!("{} {plural}", fabric_core::units::group_thousands(n as u128)));
     }
     parts.join(", ")
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

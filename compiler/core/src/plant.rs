@@ -91,8 +91,12 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
         plant.diagnostics.push(
             Diagnostic::error(
                 codes::E0902,
-                format!("the spec expands to {} instances; the limit is {}", big(total), big(u128::from(limits.max_instances))),
-                Label::new(decl.file, span, format!("this expands to {} instances", big(count))),
+                format!(
+                    "the spec expands to {} instances; the limit is {}",
+                    crate::units::group_thousands(total),
+                    crate::units::group_thousands(u128::from(limits.max_instances))
+                ),
+                Label::new(decl.file, span, format!("this expands to {} instances", crate::units::group_thousands(count))),
             )
             .with_note("instances are counted before any is created; nothing was allocated for them")
             .with_help("check the array bounds; a campus of 131,072 GPUs needs well under a million instances"),
@@ -160,18 +164,6 @@ fn subtree_size(
     }
     sizes.insert(decl, size);
     size
-}
-
-fn big(n: u128) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl Plant {

@@ -297,6 +297,19 @@ pub fn format_number(value: f64) -> String {
     if text == "-0" { "0".into() } else { text.to_string() }
 }
 
+/// Prints a count with thousands separators: `10,368`.
+pub fn group_thousands(n: u128) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
