@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// The UI fixtures: every `tests/ui/*.fabric`, and the `main.fabric` of every folder in it.
+/// The UI fixtures: every `tests/ui/*.fabric`, the `main.fabric` of every folder in it, and
+/// every `examples/errors/<CODE>-*.fabric`.
 pub fn ui_fixtures() -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir("ui") else { return out };
@@ -13,6 +14,16 @@ pub fn ui_fixtures() -> Vec<PathBuf> {
             out.push(path);
         } else if path.join("main.fabric").exists() {
             out.push(path.join("main.fabric"));
+        }
+    }
+    // The failing examples double as UI fixtures: examples/errors/<CODE>-*.fabric.
+    if let Ok(entries) = std::fs::read_dir("../examples/errors") {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if path.extension().is_some_and(|e| e == "fabric") && (name.starts_with('E') || name.starts_with('W')) {
+                out.push(path);
+            }
         }
     }
     out.sort();

@@ -16,19 +16,34 @@ fn every_code_has_an_explanation_and_every_explanation_a_code() {
         .map(|e| e.file_name().to_string_lossy().trim_end_matches(".md").to_string())
         .collect();
     files.sort();
-    let registered: Vec<String> = codes::ALL.iter().map(|c| c.as_str().to_string()).collect();
+    let mut registered: Vec<String> = codes::ALL.iter().map(|c| c.as_str().to_string()).collect();
+    registered.sort();
     assert_eq!(files, registered);
 }
 
 #[test]
 fn codes_written_in_the_compiler_are_registered() {
-    for dir in ["../compiler/syntax/src", "../compiler/core/src", "../compiler/cli/src"] {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let text = std::fs::read_to_string(entry.path()).unwrap();
-            for (i, _) in text.match_indices("\"E0") {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for dir in ["../compiler/syntax/src", "../compiler/core/src", "../compiler/cli/src"] {
+        walk(std::path::Path::new(dir), &mut files);
+    }
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for prefix in ["\"E0", "\"W0"] {
+            for (i, _) in text.match_indices(prefix) {
                 let code = &text[i + 1..(i + 6).min(text.len())];
                 if code.chars().skip(1).all(|c| c.is_ascii_digit()) {
-                    assert!(Code::lookup(code).is_some(), "{} emits unregistered {code}", entry.path().display());
+                    assert!(Code::lookup(code).is_some(), "{} emits unregistered {code}", path.display());
                 }
             }
         }

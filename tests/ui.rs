@@ -12,7 +12,12 @@ fn ui_fixtures_match_their_snapshots() {
     for path in fixtures {
         let (rendered, codes) = fabric_tests::render(&path);
         assert!(!codes.is_empty(), "{} is a UI fixture but reports nothing", path.display());
-        let name = path.to_string_lossy().trim_start_matches("ui/").trim_end_matches(".fabric").replace('/', "__");
+        let name = path
+            .to_string_lossy()
+            .trim_start_matches("ui/")
+            .trim_start_matches("../examples/errors/")
+            .trim_end_matches(".fabric")
+            .replace('/', "__");
         // The fixture's name says which code it is about; that code must be reported.
         let expected = &name[..5];
         assert!(codes.contains(&expected), "{} does not report {expected}: {codes:?}", path.display());

@@ -40,23 +40,7 @@ pub fn check_file(path: &Path) -> std::io::Result<Checked> {
     Ok(Checked { db, project, diagnostics })
 }
 
-/// A line and column, both from 1; columns count Unicode scalar values.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct LineColumn {
-    /// Line, from 1.
-    pub line: usize,
-    /// Column, from 1.
-    pub column: usize,
-}
-
-/// The line and column of a byte offset in `text`.
-pub fn line_column(text: &str, offset: u32) -> LineColumn {
-    let offset = (offset as usize).min(text.len());
-    let offset = (0..=offset).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    LineColumn { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
-}
+pub use fabric_core::diagnostic::{LineColumn, line_column};
 
 struct Files {
     files: SimpleFiles<String, String>,
@@ -149,44 +133,42 @@ pub fn to_json(db: &Database, d: &Diagnostic) -> serde_json::Value {
 
 /// Diagnostics as a SARIF 2.1.0 log with one run.
 pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
-    use serde_sarif::sarif;
-    let location = |file: SourceFile, span: fabric_syntax::Span, message: Option<&str>| {
+    use serde_json::{Value, json};
+    // SARIF 2.1.0 written with serde_json: the few objects we use, without the build cost
+    // of a crate that types the whole standard.
+    let location = |file: SourceFile, span: fabric_syntax::Span, message: Option<&str>| -> Value {
         let text = file.text(db);
         let start = line_column(text, span.start);
         let end = line_column(text, span.end);
-        let region = sarif::Region::builder()
-            .start_line(start.line as i64)
-            .start_column(start.column as i64)
-            .end_line(end.line as i64)
-            .end_column(end.column as i64)
-            .byte_offset(i64::from(span.start))
-            .byte_length(i64::from(span.end - span.start))
-            .build();
-        let physical = sarif::PhysicalLocation::builder()
-            .artifact_location(sarif::ArtifactLocation::builder().uri(file.display_path(db).clone()).build())
-            .region(region)
-            .build();
-        match message {
-            Some(m) => sarif::Location::builder().physical_location(physical).message(sarif::Message::builder().text(m).build()).build(),
-            None => sarif::Location::builder().physical_location(physical).build(),
+        let mut location = json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": file.display_path(db) },
+                "region": {
+                    "startLine": start.line,
+                    "startColumn": start.column,
+                    "endLine": end.line,
+                    "endColumn": end.column,
+                    "byteOffset": span.start,
+                    "byteLength": span.end - span.start,
+                },
+            },
+        });
+        if let Some(m) = message {
+            location["message"] = json!({ "text": m });
         }
+        location
     };
     let mut codes: Vec<&'static str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
-    let rules: Vec<sarif::ReportingDescriptor> = codes
+    let rules: Vec<Value> = codes
         .iter()
         .map(|code| {
-            let title = fabric_core::diagnostic::codes::title(
-                fabric_core::diagnostic::Code::lookup(code).unwrap_or(fabric_core::diagnostic::codes::E0101),
-            );
-            sarif::ReportingDescriptor::builder()
-                .id(*code)
-                .short_description(sarif::MultiformatMessageString::builder().text(title).build())
-                .build()
+            let title = fabric_core::diagnostic::Code::lookup(code).map_or("", fabric_core::diagnostic::codes::title);
+            json!({ "id": code, "shortDescription": { "text": title } })
         })
         .collect();
-    let results: Vec<sarif::Result> = diagnostics
+    let results: Vec<Value> = diagnostics
         .iter()
         .map(|d| {
             let mut text = d.message.clone();
@@ -194,30 +176,35 @@ pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
                 text.push_str("\nhelp: ");
                 text.push_str(help);
             }
-            let related: Vec<sarif::Location> = d.secondary.iter().map(|l| location(l.file, l.span, Some(&l.message))).collect();
+            let related: Vec<Value> = d.secondary.iter().map(|l| location(l.file, l.span, Some(&l.message))).collect();
             let level = match d.severity {
-                Severity::Error => sarif::ResultLevel::Error,
-                Severity::Warning => sarif::ResultLevel::Warning,
+                Severity::Error => "error",
+                Severity::Warning => "warning",
             };
-            let rule_index = codes.iter().position(|c| *c == d.code.as_str()).unwrap_or(0) as i64;
-            sarif::Result::builder()
-                .rule_id(d.code.as_str())
-                .rule_index(rule_index)
-                .level(level)
-                .message(sarif::Message::builder().text(text).build())
-                .locations(vec![location(d.primary.file, d.primary.span, Some(&d.primary.message))])
-                .related_locations(related)
-                .build()
+            let rule_index = codes.iter().position(|c| *c == d.code.as_str()).unwrap_or(0);
+            json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": rule_index,
+                "level": level,
+                "message": { "text": text },
+                "locations": [location(d.primary.file, d.primary.span, Some(&d.primary.message))],
+                "relatedLocations": related,
+            })
         })
         .collect();
-    let driver = sarif::ToolComponent::builder()
-        .name("fabric")
-        .version(env!("CARGO_PKG_VERSION"))
-        .information_uri("https://github.com/fabric-lang/fabric")
-        .rules(rules)
-        .build();
-    let run = sarif::Run::builder().tool(sarif::Tool::builder().driver(driver).build()).results(results).build();
-    let log = sarif::Sarif::builder().version(sarif::Version::V2_1_0.to_string()).schema(sarif::SCHEMA_URL).runs(vec![run]).build();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "fabric",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/fabric-lang/fabric",
+                "rules": rules,
+            } },
+            "results": results,
+        }],
+    });
     serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
@@ -246,4 +233,134 @@ pub fn summary(checked: &Checked) -> String {
         parts.push(format!("{} {plural}", fabric_core::units::group_thousands(n as u128)));
     }
     parts.join(", ")
+}
+
+/// Renders a report as the tables `fabric report` prints.
+pub fn report_table(report: &fabric_core::emit::report::Report) -> String {
+    use fabric_core::units::{Dim, format_quantity, group_thousands};
+    use std::fmt::Write;
+    let w = |x: f64| format_quantity(x, Dim::POWER);
+    let n = |x: u64| group_thousands(u128::from(x));
+    let mut out = String::new();
+    let t = &report.totals;
+    let _ = writeln!(
+        out,
+        "Totals: {} GPUs, {} nodes, {} racks, {} switches, {} cables, {} transceivers",
+        n(t.gpus),
+        n(t.nodes),
+        n(t.racks),
+        n(t.switches),
+        n(t.cables),
+        n(t.transceivers)
+    );
+    let _ = write!(out, "        IT power {}, facility power {}", w(t.it_power_w), w(t.facility_power_w));
+    match t.annual_energy_j {
+        Some(e) => {
+            let _ = writeln!(out, ", {} a year", format_quantity(e, Dim::ENERGY));
+        }
+        None => out.push('\n'),
+    }
+    let mut rows: Vec<[String; 5]> = vec![["entity".into(), "kind".into(), "IT power".into(), "limit".into(), "headroom".into()]];
+    for e in &report.entities {
+        // Racks are listed only when over their limit; the rest go by the thousand.
+        if e.kind == "rack" && e.headroom_w.is_none_or(|h| h >= 0.0) {
+            continue;
+        }
+        let headroom = match (e.power_limit_w, e.headroom_w) {
+            (Some(l), Some(h)) if l > 0.0 => format!("{} ({:.1} %)", w(h), h / l * 100.0),
+            _ => "-".into(),
+        };
+        rows.push([e.path.clone(), e.kind.into(), w(e.it_power_w), e.power_limit_w.map_or("-".into(), w), headroom]);
+    }
+    out.push_str("\nPower\n");
+    out.push_str(&table(&rows));
+    if !report.fabrics.is_empty() {
+        let mut rows: Vec<[String; 5]> = vec![[
+            "fabric".into(),
+            "switches (leaf/spine/core)".into(),
+            "cables".into(),
+            "transceivers, optics power".into(),
+            "with pluggable optics".into(),
+        ]];
+        for f in &report.fabrics {
+            let media: Vec<String> = f.cables_by_medium.iter().map(|(m, c)| format!("{} {m}", n(*c))).collect();
+            rows.push([
+                format!("{} ({} tiers, {} endpoints)", f.name, f.tiers, n(f.endpoints)),
+                format!("{} / {} / {}", f.leaves, f.spines, f.cores),
+                format!("{} ({})", n(f.cables), media.join(", ")),
+                format!("{}, {}", n(f.transceivers), w(f.optics_power_w)),
+                format!("{}, {}", n(f.pluggable_equivalent.transceivers), w(f.pluggable_equivalent.optics_power_w)),
+            ]);
+        }
+        out.push_str("\nFabrics\n");
+        out.push_str(&table(&rows));
+        for f in &report.fabrics {
+            let saved = f.pluggable_equivalent.optics_power_w - f.optics_power_w;
+            if f.pluggable_equivalent.transceivers > f.transceivers {
+                let _ = writeln!(
+                    out,
+                    "  {}: co-packaged optics remove {} transceivers and {} of optics power",
+                    f.name,
+                    n(f.pluggable_equivalent.transceivers - f.transceivers),
+                    w(saved)
+                );
+            }
+            if f.switches_without_power > 0 || f.transceivers_without_power > 0 {
+                let _ = writeln!(
+                    out,
+                    "  {}: not counted for want of a figure: {} switches, {} transceivers",
+                    f.name,
+                    n(u64::from(f.switches_without_power)),
+                    n(f.transceivers_without_power)
+                );
+            }
+        }
+    }
+    if !report.latency.is_empty() {
+        let mut rows: Vec<[String; 5]> =
+            vec![["from".into(), "to".into(), "worst one-way".into(), "round trip".into(), "no figure (counted as 0)".into()]];
+        for l in &report.latency {
+            rows.push([
+                l.from.clone(),
+                l.to.clone(),
+                format_quantity(l.worst_one_way_s, Dim::TIME),
+                format_quantity(2.0 * l.worst_one_way_s, Dim::TIME),
+                if l.unknown_terms.is_empty() { "-".into() } else { l.unknown_terms.join(", ") },
+            ]);
+        }
+        out.push_str("\nLatency\n");
+        out.push_str(&table(&rows));
+    }
+    if !report.services.is_empty() {
+        let mut rows: Vec<[String; 5]> = vec![["service".into(), "GPUs placed".into(), "GPUs needed".into(), "fits".into(), String::new()]];
+        for s in &report.services {
+            rows.push([s.name.clone(), n(s.gpus_placed), n(s.gpus_needed), if s.fits { "yes".into() } else { "no".into() }, String::new()]);
+        }
+        out.push_str("\nServices\n");
+        out.push_str(&table(&rows));
+    }
+    out
+}
+
+/// Left-aligned columns separated by two spaces.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::from("  ");
+        for (i, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if i + 1 < N {
+                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

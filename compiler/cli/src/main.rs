@@ -1,5 +1,5 @@
-//! The `fabric` binary: `fabric check` and `fabric explain` (more commands arrive with
-//! their issues). Exit codes: 0 clean or warnings only, 1 errors in the spec, 2 usage or
+//! The `fabric` binary: `fabric check`, `fabric report` and `fabric explain` (more commands
+//! arrive with their issues). Exit codes: 0 clean or warnings only, 1 errors in the spec, 2 usage or
 //! I/O errors.
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -14,7 +14,7 @@ use std::process::ExitCode;
     name = "fabric",
     version,
     about = "Check AI data-center specs written in Fabric and emit what builds and runs them",
-    after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format json specs/*.fabric\n  fabric explain E0302\n\nColours are off when output is not a terminal or NO_COLOR is set."
+    after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric report examples/campus.fabric\n  fabric check --format json specs/*.fabric\n  fabric explain E0302\n\nColours are off when output is not a terminal or NO_COLOR is set."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,6 +34,19 @@ enum Command {
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Check a spec and print its budgets: power per site, building, hall, row and limited
+    /// rack; each fabric's switches, cables and optics (with the pluggable equivalent);
+    /// latencies; services.
+    #[command(
+        after_help = "Examples:\n  fabric report examples/campus.fabric\n  fabric report --format json examples/campus.fabric > report.json\n\nExit status: 0 clean (or warnings only), 1 errors in the spec (the report is still printed), 2 usage or I/O error."
+    )]
+    Report {
+        /// Entry file of the spec.
+        file: PathBuf,
+        /// `human` tables, or `json` exactly as report.json.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
     },
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  fabric explain E0302\n  fabric explain --list")]
@@ -55,6 +68,14 @@ enum Format {
     Json,
     /// A SARIF 2.1.0 log on stdout, for code-scanning tools.
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    /// Tables for people, diagnostics on stderr.
+    Human,
+    /// The report.json object on stdout.
+    Json,
 }
 
 fn color_wanted(stream: &impl IsTerminal) -> bool {
@@ -81,6 +102,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Check { files, format } => check(&files, format, color),
+        Command::Report { file, format } => report(&file, format, color),
         Command::Explain { list: true, .. } => {
             let mut out = std::io::stdout().lock();
             for code in codes::ALL {
@@ -160,6 +182,24 @@ fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitC
         Format::Human => {}
     }
     Ok(if any_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn report(path: &std::path::Path, format: ReportFormat, color: bool) -> miette::Result<ExitCode> {
+    if path.is_dir() {
+        return Err(miette!(code = "fabric::is_directory", help = "name the spec's entry file", "`{}` is a directory", path.display()));
+    }
+    let checked = fabric_cli::check_file(path).map_err(|e| {
+        miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
+    })?;
+    let report = fabric_core::emit::report::build(&checked.db, checked.project);
+    match format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).into_diagnostic()?),
+        ReportFormat::Human => {
+            write!(std::io::stderr().lock(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, color)).into_diagnostic()?;
+            print!("{}", fabric_cli::report_table(&report));
+        }
+    }
+    Ok(if checked.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -4,7 +4,9 @@
 //! Loading (reading files, following imports, confining them to the project root) happens
 //! outside the queries, in [`Database::load_project`], so that queries stay pure.
 
+use crate::check::Budgets;
 use crate::diagnostic::Diagnostic;
+use crate::network::Network;
 use crate::plant::Plant;
 use crate::resolve::Program;
 use fabric_syntax::ast::{ImportTarget, Member};
@@ -92,6 +94,35 @@ pub fn plant(db: &dyn salsa::Database, project: Project) -> Arc<Plant> {
     Arc::new(crate::plant::elaborate(program(db, project).clone(), project.limits(db)))
 }
 
+/// Generates the fabrics and campus links of the plant. Empty while earlier stages report
+/// errors: a network generated from a broken spec would only add noise.
+#[salsa::tracked]
+pub fn network(db: &dyn salsa::Database, project: Project) -> Arc<Network> {
+    if front_errors(db, project) {
+        return Arc::new(Network::default());
+    }
+    Arc::new(crate::network::generate(plant(db, project)))
+}
+
+/// Runs the budget checks (power, latency, capacity, asserts) over the network.
+#[salsa::tracked]
+pub fn budgets(db: &dyn salsa::Database, project: Project) -> Arc<Budgets> {
+    let network = network(db, project);
+    if front_errors(db, project) || network.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
+        return Arc::new(Budgets::default());
+    }
+    Arc::new(crate::check::run(plant(db, project), network))
+}
+
+/// Whether parsing, resolution or elaboration found an error.
+fn front_errors(db: &dyn salsa::Database, project: Project) -> bool {
+    let program = program(db, project);
+    let is_error = |d: &Diagnostic| d.severity == crate::diagnostic::Severity::Error;
+    program.files.iter().any(|&f| !parse_file(db, f).errors.is_empty())
+        || program.diagnostics.iter().any(is_error)
+        || plant(db, project).diagnostics.iter().any(is_error)
+}
+
 /// Every diagnostic of the spec, sorted by file and position.
 #[salsa::tracked]
 pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
@@ -102,6 +133,8 @@ pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
     }
     diagnostics.extend(program.diagnostics.iter().cloned());
     diagnostics.extend(plant(db, project).diagnostics.iter().cloned());
+    diagnostics.extend(network(db, project).diagnostics.iter().cloned());
+    diagnostics.extend(budgets(db, project).diagnostics.iter().cloned());
     diagnostics.sort_by(|a, b| {
         (a.primary.file.display_path(db), a.primary.span.start, a.code).cmp(&(
             b.primary.file.display_path(db),
@@ -206,6 +239,18 @@ impl Database {
         let canonical_root = fs.canonicalize(&root).unwrap_or_else(|_| root.clone());
         let mut files = project.files(self).clone();
         let mut queue = vec![entry];
+        // The media the fabric generator chooses from by default live in std.optics, which
+        // every spec therefore loads (its names are in scope only where imported).
+        let prelude = files
+            .entry(crate::stdlib::PRELUDE.to_string())
+            .or_insert_with(|| {
+                let text = crate::stdlib::module(crate::stdlib::PRELUDE).unwrap_or_default().to_string();
+                FileSlot::Loaded(SourceFile::new(&*self, crate::stdlib::PRELUDE.to_string(), "<stdlib>/std/optics.fabric".into(), text))
+            })
+            .clone();
+        if let FileSlot::Loaded(f) = prelude {
+            queue.push(f);
+        }
         let mut seen = std::collections::HashSet::new();
         while let Some(file) = queue.pop() {
             if !seen.insert(file) {

@@ -107,6 +107,20 @@ registry! {
     E0304: "wrong kind of value",
     E0305: "invalid value",
     E0306: "division by zero",
+    E0310: "assertion failed",
+    E0401: "IT power over its limit",
+    E0402: "facility power over its limit",
+    E0403: "facility limit without a PUE",
+    W0401: "power headroom under 5 %",
+    E0501: "latency over its bound",
+    E0502: "no network path",
+    E0601: "fat tree cannot be built",
+    E0602: "fabric cannot be generated",
+    E0603: "rack too full",
+    E0604: "cable beyond its medium's reach",
+    E0605: "spine racks too full",
+    E0606: "campus link over capacity",
+    E0607: "no campus link between buildings",
     E0901: "file too large",
     E0902: "too many instances",
 }
@@ -164,6 +178,10 @@ impl Diagnostic {
             path: None,
         }
     }
+    /// A warning with its primary label.
+    pub fn warning(code: Code, message: impl Into<String>, primary: Label) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, primary) }
+    }
     /// Adds a secondary label.
     pub fn with_label(mut self, label: Label) -> Self {
         self.secondary.push(label);
@@ -196,4 +214,22 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         .filter(|&(d, _)| d <= limit)
         .min()
         .map(|(_, c)| c)
+}
+
+/// A line and column, both from 1; columns count Unicode scalar values.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LineColumn {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub column: usize,
+}
+
+/// The line and column of byte `offset` in `text`.
+pub fn line_column(text: &str, offset: u32) -> LineColumn {
+    let offset = (offset as usize).min(text.len());
+    let offset = (0..=offset).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    LineColumn { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
 }

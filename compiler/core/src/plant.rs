@@ -259,6 +259,18 @@ impl Plant {
         Some(RackPosition { hall, row_index: self.get(row).ordinal, position: self.get(id).ordinal })
     }
 
+    /// The nearest instance of `kind` among `id` and its ancestors.
+    pub fn ancestor(&self, id: InstanceId, kind: Kind) -> Option<InstanceId> {
+        let mut current = Some(id);
+        while let Some(c) = current {
+            if self.kind(c) == kind {
+                return Some(c);
+            }
+            current = self.get(c).parent;
+        }
+        None
+    }
+
     /// How many instances of each kind.
     pub fn count_by_kind(&self) -> BTreeMap<Kind, usize> {
         let mut counts = BTreeMap::new();

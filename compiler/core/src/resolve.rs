@@ -189,6 +189,8 @@ pub struct ConstDef {
     pub name: String,
     /// Its value.
     pub value: Value,
+    /// Its expression, for values the budgets stage computes (`power(…)`).
+    pub expr: ast::Expr,
     /// Its file.
     pub file: SourceFile,
     /// The declaration.
@@ -231,6 +233,8 @@ pub struct Program {
     pub files: Vec<SourceFile>,
     /// Problems found.
     pub diagnostics: Vec<Diagnostic>,
+    /// The stdlib module every spec loads ([`crate::stdlib::PRELUDE`]).
+    pub prelude: Option<SourceFile>,
 }
 
 impl Program {
@@ -292,6 +296,43 @@ impl FieldRef<'_> {
             _ => None,
         }
     }
+    /// The type, if the value is one (`leaf = Q3450`).
+    pub fn type_id(&self) -> Option<DeclId> {
+        match self {
+            FieldRef::Set(FieldValue { value: Value::Type(id), .. }) => Some(*id),
+            _ => None,
+        }
+    }
+    /// The option or string, if the value is one (`optics = cpo`).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            FieldRef::Set(FieldValue { value: Value::Symbol(s) | Value::Str(s), .. }) => Some(s),
+            FieldRef::Default(_, FieldDefault::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+    /// The boolean, if the value is one.
+    pub fn boolean(&self) -> Option<bool> {
+        match self {
+            FieldRef::Set(FieldValue { value: Value::Bool(b), .. }) => Some(*b),
+            FieldRef::Default(_, FieldDefault::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+    /// The path, if the value is one.
+    pub fn path(&self) -> Option<&PlantPath> {
+        match self {
+            FieldRef::Set(FieldValue { value: Value::Path(p), .. }) => Some(p),
+            _ => None,
+        }
+    }
+    /// Where the value is set, when it is set in the spec rather than defaulted.
+    pub fn set(&self) -> Option<&FieldValue> {
+        match self {
+            FieldRef::Set(f) => Some(f),
+            FieldRef::Default(..) => None,
+        }
+    }
 }
 
 /// The syntax errors of one file as diagnostics.
@@ -351,6 +392,10 @@ pub fn resolve(db: &dyn salsa::Database, project: Project) -> Program {
     let mut order = Vec::new();
     let mut stack = Vec::new();
     r.visit(entry, slots, &mut order, &mut stack);
+    if let Some(FileSlot::Loaded(prelude)) = slots.get(crate::stdlib::PRELUDE) {
+        r.visit(*prelude, slots, &mut order, &mut stack);
+        r.program.prelude = Some(*prelude);
+    }
     for file in order {
         let parse = parse_file(db, file);
         let text = file.text(db);
@@ -675,7 +720,14 @@ impl<'a> Resolver<'a> {
                 Member::Const(_) => {
                     let value = self.const_value(fi, mi);
                     let Member::Const(c) = member else { continue };
-                    self.program.consts.push(ConstDef { name: c.name.name.clone(), value, file, span: c.span, doc: c.doc.clone() });
+                    self.program.consts.push(ConstDef {
+                        name: c.name.name.clone(),
+                        value,
+                        expr: c.value.clone(),
+                        file,
+                        span: c.span,
+                        doc: c.doc.clone(),
+                    });
                 }
                 Member::Block(block) => {
                     let Some(kind) = Kind::from_name(&block.kind.name) else { continue };

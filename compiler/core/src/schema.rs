@@ -201,6 +201,7 @@ const PLANT_FIELDS: &[FieldSchema] = &[
     def("rack_width", LENGTH, Default::Number(0.6), "Distance between neighbouring racks in a row."),
     def("row_pitch", LENGTH, Default::Number(3.0), "Distance between neighbouring rows."),
     def("cable_slack", LENGTH, Default::Number(2.0), "Length each cable end adds (vertical run and service loop)."),
+    f("utilization", Ratio, "Average fraction of IT power drawn over a year, for the annual energy figure."),
 ];
 
 /// Every kind's schema, in [`Kind`] order.
@@ -313,7 +314,7 @@ pub static SCHEMAS: &[KindSchema] = &[
                 Default::Text("pluggable"),
                 "Pluggable transceivers or co-packaged optics.",
             ),
-            def("units", UNITS, Default::Number(1.0), "Rack space the switch takes."),
+            f("units", UNITS, "Rack space the switch takes."),
         ],
         children: &[],
     },
@@ -340,6 +341,7 @@ pub static SCHEMAS: &[KindSchema] = &[
             f("delay", Q(Dim::DELAY_PER_LENGTH), "Propagation delay per length."),
             def("needs_optic", Bool, Default::Bool(false), "Whether each end needs a pluggable transceiver."),
             f("optic", TypeOf(Kind::Optic), "The transceiver used at each end, where one is needed."),
+            f("end_power", POWER, "Power each end of an active cable draws (for example linear active copper)."),
         ],
         children: &[],
     },

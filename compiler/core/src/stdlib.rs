@@ -11,3 +11,9 @@ pub const MODULES: &[(&str, &str)] = &[
 pub fn module(name: &str) -> Option<&'static str> {
     MODULES.iter().find(|(n, _)| *n == name).map(|(_, src)| *src)
 }
+
+/// The module every spec loads: the cable media the fabric generator chooses from.
+pub const PRELUDE: &str = "std.optics";
+
+/// The default medium preference of a fabric (LANGUAGE.md section 7), names in [`PRELUDE`].
+pub const DEFAULT_MEDIA: &[&str] = &["DAC", "LACC", "MMF_SR", "SMF_DR", "SMF_FR"];

@@ -279,6 +279,13 @@ fn display_units(dim: Dim) -> &'static [(&'static str, f64)] {
 /// Prints an SI value in a readable unit of its dimension: `20 MW`, `4.9 us/km`, `0.3`.
 pub fn format_quantity(value: f64, dim: Dim) -> String {
     let units = display_units(dim);
+    if value == 0.0 {
+        return match units.iter().find(|(_, f)| *f == 1.0) {
+            Some((symbol, _)) => format!("0 {symbol}"),
+            None if dim.is_none() => "0".into(),
+            None => format!("0 {}", dim.si_unit()),
+        };
+    }
     let chosen = units.iter().find(|(_, f)| value.abs() >= *f).or(units.last());
     match chosen {
         Some((symbol, factor)) => format!("{} {}", format_number(value / factor), symbol),

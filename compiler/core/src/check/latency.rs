@@ -1,0 +1,458 @@
+//! Latency along the generated network: the worst one-way path between two sets of
+//! instances (NIC latency at both ends, every switch hop, every transceiver, each cable's
+//! length × its medium's delay, and campus links between buildings), and the `rtt` SLO of
+//! every inference service.
+//!
+//! Routing goes up to the lowest tier the two sets need: one leaf when every endpoint is
+//! on it, the spines of one pod, or the top tier. The worst path takes the slowest way up
+//! on each side, so it is an upper bound on every real path of the fat tree; parts without a
+//! published latency count as zero and are named, so a violation is certain.
+
+use super::{Budgets, LatencyFigure};
+use crate::diagnostic::{Diagnostic, Label, codes};
+use crate::network::{Network, RackRef, field_path};
+use crate::plant::{InstanceId, Plant};
+use crate::schema::Kind;
+use crate::units::{Dim, format_quantity};
+use fabric_syntax::ast::BoundOp;
+use std::collections::BTreeMap;
+
+/// One term of a path's latency; `None` where the part has no figure.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Term {
+    /// What it is (`14 m of SMF_DR`, `leaf Q3450`).
+    pub what: String,
+    /// Its latency in seconds.
+    pub seconds: Option<f64>,
+    /// The part it is, for listing parts without a figure (`MMF_SR propagation`).
+    pub part: String,
+}
+
+/// The worst path between two sets.
+#[derive(Clone, PartialEq, Debug)]
+pub struct WorstPath {
+    /// Its one-way latency in seconds (parts without a figure count as zero).
+    pub seconds: f64,
+    /// The path, term by term.
+    pub terms: Vec<Term>,
+}
+
+impl WorstPath {
+    /// Parts of the path without a latency figure, each once.
+    pub fn unknown(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in &self.terms {
+            if t.seconds.is_none() && !out.contains(&t.part) {
+                out.push(t.part.clone());
+            }
+        }
+        out
+    }
+
+    /// The sum written out: `NIC ConnectX_7 (no figure) + 14 m of SMF_DR 70 ns + … = 600 us`.
+    pub fn explain(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < self.terms.len() {
+            let t = &self.terms[i];
+            let mut n = 1;
+            while i + n < self.terms.len() && self.terms[i + n] == *t {
+                n += 1;
+            }
+            let value = match t.seconds {
+                Some(s) => format_quantity(s * n as f64, Dim::TIME),
+                None => "no figure".into(),
+            };
+            parts.push(if n > 1 { format!("{n} × {} ({value})", t.what) } else { format!("{} ({value})", t.what) });
+            i += n;
+        }
+        format!("{} = {}", parts.join(" + "), format_quantity(self.seconds, Dim::TIME))
+    }
+}
+
+/// Why two sets have no path.
+#[derive(Clone, PartialEq, Debug)]
+pub enum NoPath {
+    /// The set has no NIC in any fabric.
+    NoEndpoints,
+    /// Two fabrics with no campus link between their buildings.
+    NotJoined(String, String),
+}
+
+/// Precomputed per-switch and per-endpoint figures for worst-path queries.
+pub struct Router<'a> {
+    plant: &'a Plant,
+    net: &'a Network,
+    by_nic: Vec<(InstanceId, u32)>,
+    switch_latency: Vec<Option<f64>>,
+    /// Per switch: the slowest uplink (cable and transceivers) and that cable.
+    up1: Vec<(f64, Option<u32>)>,
+    /// Per leaf (3 tiers): the slowest way to the core's input through a spine.
+    up2: Vec<(f64, Option<u32>)>,
+}
+
+impl<'a> Router<'a> {
+    /// Prepares routing over `net`.
+    pub fn new(plant: &'a Plant, net: &'a Network) -> Router<'a> {
+        let program = &plant.program;
+        let mut by_nic: Vec<(InstanceId, u32)> = net.endpoints.iter().enumerate().map(|(i, e)| (e.nic, i as u32)).collect();
+        by_nic.sort();
+        let switch_latency: Vec<Option<f64>> =
+            net.switches.iter().map(|s| program.field(s.ty, "latency").and_then(|f| f.number())).collect();
+        let mut router = Router { plant, net, by_nic, switch_latency, up1: vec![(0.0, None); net.switches.len()], up2: vec![] };
+        for (c, cable) in net.cables.iter().enumerate() {
+            if let crate::network::End::Switch { switch, .. } = cable.a {
+                let d = router.cable_delay(c as u32);
+                if router.up1[switch as usize].1.is_none() || d > router.up1[switch as usize].0 {
+                    router.up1[switch as usize] = (d, Some(c as u32));
+                }
+            }
+        }
+        let mut up2 = vec![(0.0, None); net.switches.len()];
+        for (c, cable) in net.cables.iter().enumerate() {
+            if cable.tier != 1 {
+                continue;
+            }
+            if let (crate::network::End::Switch { switch: leaf, .. }, crate::network::End::Switch { switch: spine, .. }) =
+                (cable.a, cable.b)
+            {
+                let d = router.cable_delay(c as u32) + router.switch_latency[spine as usize].unwrap_or(0.0) + router.up1[spine as usize].0;
+                let slot: &mut (f64, Option<u32>) = &mut up2[leaf as usize];
+                if slot.1.is_none() || d > slot.0 {
+                    *slot = (d, Some(c as u32));
+                }
+            }
+        }
+        router.up2 = up2;
+        router
+    }
+
+    /// A cable's propagation delay plus its transceivers' latency (known parts).
+    fn cable_delay(&self, c: u32) -> f64 {
+        let cable = self.net.cables[c as usize];
+        let medium = self.net.media[cable.medium as usize];
+        let optic = medium.optic.and_then(|o| self.net.optics[o as usize].latency_s).unwrap_or(0.0);
+        let ends = f64::from(u8::from(cable.optic_a) + u8::from(cable.optic_b));
+        cable.length_m * medium.delay_s_per_m.unwrap_or(0.0) + optic * ends
+    }
+
+    fn cable_terms(&self, c: u32, out: &mut Vec<Term>) {
+        let program = &self.plant.program;
+        let cable = self.net.cables[c as usize];
+        let medium = self.net.media[cable.medium as usize];
+        let name = program.decl(medium.decl).name.clone().unwrap_or_default();
+        out.push(Term {
+            what: format!("{} of {name}", format_quantity(cable.length_m, Dim::LENGTH)),
+            seconds: medium.delay_s_per_m.map(|d| d * cable.length_m),
+            part: format!("{name} propagation"),
+        });
+        if let Some(o) = medium.optic {
+            let optic = self.net.optics[o as usize];
+            let oname = program.decl(optic.decl).name.clone().unwrap_or_default();
+            for has in [cable.optic_a, cable.optic_b] {
+                if has {
+                    out.push(Term { what: format!("transceiver {oname}"), seconds: optic.latency_s, part: format!("{oname} transceiver") });
+                }
+            }
+        }
+    }
+
+    fn switch_term(&self, s: u32) -> Term {
+        let sw = self.net.switches[s as usize];
+        let tier = ["leaf", "spine", "core"][sw.tier.min(2) as usize];
+        let name = self.plant.program.decl(sw.ty).name.clone().unwrap_or_default();
+        Term { what: format!("{tier} {name}"), seconds: self.switch_latency[s as usize], part: format!("{name} switch") }
+    }
+
+    fn nic_latency(&self, e: u32) -> Option<f64> {
+        self.plant.field(self.net.endpoints[e as usize].nic, "latency").and_then(|f| f.number())
+    }
+
+    /// Latency from endpoint `e` up to the input of its tier-`t` switch (known parts).
+    fn side(&self, e: u32, t: u8) -> f64 {
+        let ep = self.net.endpoints[e as usize];
+        let s0 = self.nic_latency(e).unwrap_or(0.0) + self.cable_delay(ep.cable);
+        let leaf = ep.leaf as usize;
+        match t {
+            0 => s0,
+            1 => s0 + self.switch_latency[leaf].unwrap_or(0.0) + self.up1[leaf].0,
+            _ => s0 + self.switch_latency[leaf].unwrap_or(0.0) + self.up2[leaf].0,
+        }
+    }
+
+    /// The terms of [`Router::side`], and the tier-`t` switch it reaches.
+    fn side_terms(&self, e: u32, t: u8) -> (Vec<Term>, Option<u32>) {
+        let program = &self.plant.program;
+        let ep = self.net.endpoints[e as usize];
+        let nic_decl = self.plant.get(ep.nic).decl;
+        let nd = program.decl(nic_decl);
+        let nic_type = nd.base.and_then(|b| program.decl(b).name.clone()).or_else(|| nd.name.clone()).unwrap_or_default();
+        let mut out = vec![Term { what: format!("NIC {nic_type}"), seconds: self.nic_latency(e), part: format!("{nic_type} NIC") }];
+        self.cable_terms(ep.cable, &mut out);
+        let mut top = Some(ep.leaf);
+        if t >= 1 {
+            out.push(self.switch_term(ep.leaf));
+            let cable = if t == 1 { self.up1[ep.leaf as usize].1 } else { self.up2[ep.leaf as usize].1 };
+            top = None;
+            if let Some(c) = cable {
+                self.cable_terms(c, &mut out);
+                if let crate::network::End::Switch { switch: spine, .. } = self.net.cables[c as usize].b {
+                    top = Some(spine);
+                    if t >= 2 {
+                        out.push(self.switch_term(spine));
+                        top = None;
+                        if let Some(c2) = self.up1[spine as usize].1 {
+                            self.cable_terms(c2, &mut out);
+                            if let crate::network::End::Switch { switch: core, .. } = self.net.cables[c2 as usize].b {
+                                top = Some(core);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (out, top)
+    }
+
+    /// The fabric endpoints that stand for a set of instances: the NICs under each, or,
+    /// for an instance without one (a GPU), the NICs of its nearest ancestor that has some.
+    pub fn endpoints_for(&self, ids: &[InstanceId]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &id in ids {
+            let mut current = Some(id);
+            while let Some(c) = current {
+                let end = InstanceId(self.plant.get(c).subtree_end);
+                let lo = self.by_nic.partition_point(|(n, _)| *n < c);
+                let hi = self.by_nic.partition_point(|(n, _)| *n < end);
+                if lo < hi {
+                    out.extend(self.by_nic[lo..hi].iter().map(|(_, e)| *e));
+                    break;
+                }
+                current = self.plant.get(c).parent;
+                if current.is_some_and(|p| self.plant.kind(p) == Kind::Site) {
+                    break;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The worst one-way path between any endpoint of `a` and any of `b`.
+    pub fn worst(&self, a: &[u32], b: &[u32]) -> Result<WorstPath, NoPath> {
+        if a.is_empty() || b.is_empty() {
+            return Err(NoPath::NoEndpoints);
+        }
+        let group = |set: &[u32]| {
+            let mut m: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+            for &e in set {
+                m.entry(self.net.endpoints[e as usize].fabric).or_default().push(e);
+            }
+            m
+        };
+        let (ga, gb) = (group(a), group(b));
+        let mut best: Option<WorstPath> = None;
+        for (&fa, ea) in &ga {
+            for (&fb, eb) in &gb {
+                let path = if fa == fb { self.within(fa, ea, eb) } else { self.across(fa, ea, fb, eb)? };
+                if best.as_ref().is_none_or(|w| path.seconds > w.seconds) {
+                    best = Some(path);
+                }
+            }
+        }
+        best.ok_or(NoPath::NoEndpoints)
+    }
+
+    fn argmax(&self, set: &[u32], t: u8) -> u32 {
+        let mut best = (f64::MIN, set[0]);
+        for &e in set {
+            let v = self.side(e, t);
+            if v > best.0 {
+                best = (v, e);
+            }
+        }
+        best.1
+    }
+
+    fn within(&self, fabric: u32, a: &[u32], b: &[u32]) -> WorstPath {
+        let f = &self.net.fabrics[fabric as usize];
+        let leaf_of = |e: &u32| self.net.endpoints[*e as usize].leaf;
+        let first_leaf = leaf_of(&a[0]);
+        let one_leaf = a.iter().chain(b).all(|e| leaf_of(e) == first_leaf);
+        let pod_of = |e: &u32| self.net.switches[leaf_of(e) as usize].pod;
+        let first_pod = pod_of(&a[0]);
+        let tier = if one_leaf {
+            0
+        } else if f.tiers == 2 || a.iter().chain(b).all(|e| pod_of(e) == first_pod) {
+            1
+        } else {
+            2
+        };
+        self.join(a, b, tier, tier, None)
+    }
+
+    fn across(&self, fa: u32, a: &[u32], fb: u32, b: &[u32]) -> Result<WorstPath, NoPath> {
+        let (na, nb) = (&self.net.fabrics[fa as usize], &self.net.fabrics[fb as usize]);
+        let building = |fabric: u32| {
+            let f = &self.net.fabrics[fabric as usize];
+            let top = f.switches.clone().next_back()?;
+            let rack = self.net.switches[top as usize].rack;
+            let hall = match rack {
+                RackRef::Plant(r) => self.plant.ancestor(r, Kind::Hall)?,
+                RackRef::Generated(g) => self.net.racks.get(g as usize)?.hall,
+            };
+            self.plant.ancestor(hall, Kind::Building)
+        };
+        let (ba, bb) = (building(fa), building(fb));
+        let link = match (ba, bb) {
+            (Some(x), Some(y)) if x != y => self.net.links.iter().find(|l| l.joins(x, y)),
+            _ => None,
+        };
+        let Some(link) = link else {
+            return Err(NoPath::NotJoined(na.name.clone(), nb.name.clone()));
+        };
+        let (ta, tb) = (na.tiers.saturating_sub(1), nb.tiers.saturating_sub(1));
+        let program = &self.plant.program;
+        let link_decl = self.plant.get(link.instance).decl;
+        let link_name = program.decl(link_decl).name.clone().unwrap_or_default();
+        let (medium_name, delay) = match link.medium {
+            Some(m) => {
+                let medium = self.net.media[m as usize];
+                (program.decl(medium.decl).name.clone().unwrap_or_default(), medium.delay_s_per_m)
+            }
+            None => ("an unnamed medium".to_string(), None),
+        };
+        let term = Term {
+            what: format!("campus link {link_name}: {} of {medium_name}", format_quantity(link.distance_m, Dim::LENGTH)),
+            seconds: delay.map(|d| d * link.distance_m),
+            part: format!("{medium_name} propagation"),
+        };
+        Ok(self.join(a, b, ta, tb, Some(term)))
+    }
+
+    /// The worst path up side `a` to tier `ta`, through `middle` (a campus link) or the
+    /// shared top switch, and down side `b` from tier `tb`.
+    fn join(&self, a: &[u32], b: &[u32], ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
+        let (wa, wb) = (self.argmax(a, ta), self.argmax(b, tb));
+        let (mut terms, top_a) = self.side_terms(wa, ta);
+        let (mut down, top_b) = self.side_terms(wb, tb);
+        match middle {
+            None => terms.extend(top_a.map(|s| self.switch_term(s))),
+            Some(link) => {
+                terms.extend(top_a.map(|s| self.switch_term(s)));
+                terms.push(link);
+                terms.extend(top_b.map(|s| self.switch_term(s)));
+            }
+        }
+        down.reverse();
+        terms.extend(down);
+        let seconds = terms.iter().filter_map(|t| t.seconds).sum();
+        WorstPath { seconds, terms }
+    }
+}
+
+/// Checks the `rtt` SLO of every inference service and records campus-link latencies.
+pub fn check(plant: &Plant, net: &Network, router: &Router<'_>, budgets: &mut Budgets) {
+    let program = plant.program.clone();
+    for root in plant.roots().collect::<Vec<_>>() {
+        if plant.kind(root) != Kind::Inference {
+            continue;
+        }
+        let decl = plant.get(root).decl;
+        let d = program.decl(decl);
+        let name = d.name.clone().unwrap_or_default();
+        let Some(bound) = d
+            .children
+            .iter()
+            .filter(|c| program.decl(**c).kind == Kind::Slo)
+            .flat_map(|c| program.decl(*c).bounds.iter().map(move |b| (*c, b)))
+            .find(|(_, b)| b.name == "rtt")
+        else {
+            continue;
+        };
+        let (slo_decl, bound) = bound;
+        let crate::resolve::Value::Number { value: limit, .. } = bound.value else { continue };
+        let Some(placement) = field_path(plant, decl, "placement") else { continue };
+        let selected = plant.select(&placement).unwrap_or_default();
+        let gpus: Vec<InstanceId> = selected.iter().flat_map(|&s| plant.subtree(s)).filter(|&i| plant.kind(i) == Kind::Gpu).collect();
+        let endpoints = router.endpoints_for(&gpus);
+        let file = program.decl(slo_decl).file;
+        match router.worst(&endpoints, &endpoints) {
+            Err(why) => budgets.diagnostics.push(no_path(file, placement.span, &placement.to_string(), &placement.to_string(), why, &name)),
+            Ok(worst) => {
+                let rtt = 2.0 * worst.seconds;
+                budgets.latencies.push(LatencyFigure {
+                    from: placement.to_string(),
+                    to: placement.to_string(),
+                    worst_one_way_s: worst.seconds,
+                    unknown: worst.unknown(),
+                });
+                let holds = match bound.op {
+                    BoundOp::Le => rtt <= limit * (1.0 + 1e-9),
+                    BoundOp::Lt => rtt < limit,
+                    BoundOp::Ge => rtt >= limit * (1.0 - 1e-9),
+                    BoundOp::Gt => rtt > limit,
+                };
+                if holds {
+                    continue;
+                }
+                let t = |s: f64| format_quantity(s, Dim::TIME);
+                let mut diag = Diagnostic::error(
+                    codes::E0501,
+                    format!(
+                        "inference `{name}` has a round trip of {} between GPUs of its placement; its SLO is rtt {} {}",
+                        t(rtt),
+                        bound.op.as_str(),
+                        t(limit)
+                    ),
+                    Label::new(file, bound.span, format!("rtt {} {}", bound.op.as_str(), t(limit))),
+                )
+                .with_label(Label::new(
+                    placement.file,
+                    placement.span,
+                    format!("{} GPUs placed here", crate::units::group_thousands(gpus.len() as u128)),
+                ))
+                .with_note(format!("rtt = 2 × worst one-way latency = 2 × {} = {}", t(worst.seconds), t(rtt)))
+                .with_note(format!("worst one-way path: {}", worst.explain()))
+                .with_path(name.clone())
+                .with_help("place the service inside one building, shorten the route, or use a faster medium (hollow-core fibre: HCF)");
+                let unknown = worst.unknown();
+                if !unknown.is_empty() {
+                    diag = diag.with_note(format!("no latency figure, counted as zero: {}", unknown.join(", ")));
+                }
+                budgets.diagnostics.push(diag);
+            }
+        }
+    }
+    for link in &net.links {
+        let decl = plant.get(link.instance).decl;
+        let text = |field: &str| crate::network::field_path(plant, decl, field).map(|p| p.to_string()).unwrap_or_default();
+        let delay = link.medium.and_then(|m| net.media[m as usize].delay_s_per_m);
+        budgets.latencies.push(LatencyFigure {
+            from: text("from"),
+            to: text("to"),
+            worst_one_way_s: delay.map_or(0.0, |d| d * link.distance_m),
+            unknown: if delay.is_some() { vec![] } else { vec![format!("link {}", program.decl(decl).name.clone().unwrap_or_default())] },
+        });
+    }
+}
+
+/// The E0502 diagnostic for a latency with no path.
+pub fn no_path(file: crate::db::SourceFile, span: fabric_syntax::Span, a: &str, b: &str, why: NoPath, owner: &str) -> Diagnostic {
+    let (message, help) = match why {
+        NoPath::NoEndpoints => (
+            format!("no network path between `{a}` and `{b}`: one of them has no NIC in any fabric"),
+            "add a fabric whose `endpoints` cover the NICs there".to_string(),
+        ),
+        NoPath::NotJoined(x, y) => (
+            format!("no network path between `{a}` and `{b}`: fabrics `{x}` and `{y}` are not joined by a campus link"),
+            "declare a `link` between their buildings".to_string(),
+        ),
+    };
+    let mut d = Diagnostic::error(codes::E0502, message, Label::new(file, span, "latency needs a path here")).with_help(help);
+    if !owner.is_empty() {
+        d = d.with_path(owner.to_string());
+    }
+    d
+}

@@ -1,0 +1,70 @@
+//! The budget checks over the plant and its generated network: power and energy,
+//! latency, capacity and reach, and `assert`s (LANGUAGE.md section 6). Each check adds
+//! diagnostics with the arithmetic that proves them; [`Budgets`] keeps the computed figures
+//! for `fabric report` and the emitters, which never re-derive them.
+
+pub mod asserts;
+pub mod capacity;
+pub mod latency;
+pub mod power;
+
+use crate::db::SourceFile;
+use crate::diagnostic::Diagnostic;
+use crate::network::Network;
+use crate::plant::Plant;
+use crate::resolve::{DeclId, Program};
+use fabric_syntax::Span;
+
+/// One latency the spec evaluates (a `latency(a, b)`, an `rtt` SLO, or a campus link).
+#[derive(Clone, PartialEq, Debug)]
+pub struct LatencyFigure {
+    /// One end, as written or as the instance's path.
+    pub from: String,
+    /// The other end.
+    pub to: String,
+    /// The worst one-way latency, in seconds (a lower bound where `unknown` is not empty).
+    pub worst_one_way_s: f64,
+    /// Parts on the path without a latency figure, counted as zero.
+    pub unknown: Vec<String>,
+}
+
+/// Everything the budget checks computed.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Budgets {
+    /// Power figures.
+    pub power: power::PowerBudget,
+    /// Latencies evaluated, in source order, then campus links.
+    pub latencies: Vec<LatencyFigure>,
+    /// Problems found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs every budget check.
+pub fn run(plant: &Plant, network: &Network) -> Budgets {
+    let mut budgets = Budgets { power: power::compute(plant, network), ..Budgets::default() };
+    power::check(plant, network, &mut budgets);
+    capacity::check(plant, network, &mut budgets);
+    let router = latency::Router::new(plant, network);
+    latency::check(plant, network, &router, &mut budgets);
+    asserts::check(plant, network, &router, &mut budgets);
+    budgets
+}
+
+/// Where a field is set for a declaration: the declaration in its type chain that sets it,
+/// and the span of the value.
+pub fn field_origin(program: &Program, decl: DeclId, name: &str) -> Option<(SourceFile, Span)> {
+    let mut current = Some(decl);
+    let mut guard = 0;
+    while let Some(d) = current {
+        let dd = program.decl(d);
+        if let Some(f) = dd.fields.iter().find(|f| f.name == name) {
+            return Some((dd.file, f.span));
+        }
+        current = dd.base;
+        guard += 1;
+        if guard > program.decls.len() {
+            break;
+        }
+    }
+    None
+}

@@ -1,0 +1,4 @@
+//! Artifacts emitted from the checked model. Emitters read the figures the checks
+//! computed and never re-derive them.
+
+pub mod report;

@@ -1,0 +1,320 @@
+//! `report.json` (ARTIFACTS.md): totals, power per entity, fabrics with their optics and
+//! the pluggable equivalent, latencies, services and diagnostics, all in SI units with the
+//! unit in the key. `fabric report` prints the same figures as tables.
+
+use crate::check::power::annual_energy_j;
+use crate::db::{Project, budgets, check, network, plant};
+use crate::diagnostic::line_column;
+use crate::network::{RackRef, inherited_number, rack_name};
+use crate::plant::InstanceId;
+use crate::schema::Kind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The report's format tag.
+pub const FORMAT: &str = "fabric-report/1";
+
+/// The whole report.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Report {
+    /// Always [`FORMAT`].
+    pub format: &'static str,
+    /// Counts and power of the whole spec.
+    pub totals: Totals,
+    /// Every site, building, hall and row, and every instance with a power limit.
+    pub entities: Vec<Entity>,
+    /// Every fabric.
+    pub fabrics: Vec<FabricReport>,
+    /// Every latency the spec evaluates, and every campus link.
+    pub latency: Vec<LatencyReport>,
+    /// Every inference service.
+    pub services: Vec<ServiceReport>,
+    /// Every diagnostic.
+    pub diagnostics: Vec<DiagnosticReport>,
+}
+
+/// Counts and power of the whole spec.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Totals {
+    /// GPUs.
+    pub gpus: u64,
+    /// Nodes (servers and trays).
+    pub nodes: u64,
+    /// Racks, generated network racks included.
+    pub racks: u64,
+    /// Switches: those in the plant (NVLink trays) and the fabrics' generated ones.
+    pub switches: u64,
+    /// Fabric cables.
+    pub cables: u64,
+    /// Pluggable transceivers.
+    pub transceivers: u64,
+    /// IT power in watts.
+    pub it_power_w: f64,
+    /// IT power × PUE in watts (PUE 1 where none is set).
+    pub facility_power_w: f64,
+    /// Annual facility energy in joules, where the sites declare `utilization`.
+    pub annual_energy_j: Option<f64>,
+}
+
+/// The power of one entity.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct Entity {
+    /// Canonical path.
+    pub path: String,
+    /// Kind.
+    pub kind: &'static str,
+    /// IT power in watts.
+    pub it_power_w: f64,
+    /// Its power limit in watts, if any.
+    pub power_limit_w: Option<f64>,
+    /// Limit minus IT power, in watts.
+    pub headroom_w: Option<f64>,
+    /// Whether the fabric generator added it.
+    pub generated: bool,
+}
+
+/// Transceivers and their power with pluggable optics on every switch port.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct PluggableEquivalent {
+    /// Transceivers.
+    pub transceivers: u64,
+    /// Their power in watts.
+    pub optics_power_w: f64,
+}
+
+/// One fabric.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct FabricReport {
+    /// Its name.
+    pub name: String,
+    /// Tiers.
+    pub tiers: u8,
+    /// Endpoints (NIC ports).
+    pub endpoints: u64,
+    /// Leaf switches.
+    pub leaves: u32,
+    /// Spine switches.
+    pub spines: u32,
+    /// Core switches.
+    pub cores: u32,
+    /// Cables.
+    pub cables: u64,
+    /// Cables by medium.
+    pub cables_by_medium: BTreeMap<String, u64>,
+    /// Total cable length in metres.
+    pub cable_length_m: f64,
+    /// Pluggable transceivers.
+    pub transceivers: u64,
+    /// Power of transceivers and active cable ends in watts.
+    pub optics_power_w: f64,
+    /// Power of the switches in watts (co-packaged optics included).
+    pub switch_power_w: f64,
+    /// Switches with no power figure (not counted).
+    pub switches_without_power: u32,
+    /// Transceivers with no power figure (not counted).
+    pub transceivers_without_power: u64,
+    /// The same fabric with pluggable optics on every switch port.
+    pub pluggable_equivalent: PluggableEquivalent,
+}
+
+/// One latency.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct LatencyReport {
+    /// One end.
+    pub from: String,
+    /// The other end.
+    pub to: String,
+    /// Worst one-way latency in seconds.
+    pub worst_one_way_s: f64,
+    /// Parts of the path without a figure (counted as zero).
+    pub unknown_terms: Vec<String>,
+}
+
+/// One inference service. The model estimates come with the SLO checks and are `null`
+/// until then.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct ServiceReport {
+    /// Its name.
+    pub name: String,
+    /// Whether the GPUs placed cover the GPUs it asks for.
+    pub fits: bool,
+    /// GPUs under its placement.
+    pub gpus_placed: u64,
+    /// GPUs it asks for: replicas × GPUs per replica.
+    pub gpus_needed: u64,
+    /// Estimated time to first token, p99, in seconds.
+    pub ttft_p99_s: Option<f64>,
+    /// Estimated time per output token, p99, in seconds.
+    pub tpot_p99_s: Option<f64>,
+    /// Estimated throughput in tokens per second.
+    pub tokens_per_s: Option<f64>,
+    /// Estimated energy per token in joules.
+    pub energy_per_token_j: Option<f64>,
+}
+
+/// One diagnostic.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct DiagnosticReport {
+    /// Its code.
+    pub code: &'static str,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// The instance it concerns.
+    pub path: Option<String>,
+    /// Its message.
+    pub message: String,
+    /// The file of its primary label.
+    pub file: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column, from 1.
+    pub column: usize,
+}
+
+/// Builds the report of a spec.
+pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
+    let plant = plant(db, project);
+    let network = network(db, project);
+    let budgets = budgets(db, project);
+    let power = &budgets.power;
+    let it = |id: InstanceId| power.it_power_w.get(id.0 as usize).copied().unwrap_or(0.0);
+    let counts = plant.count_by_kind();
+    let count = |k: Kind| counts.get(&k).copied().unwrap_or(0) as u64;
+    let mut entities = Vec::new();
+    let (mut it_total, mut facility_total, mut energy) = (0.0, 0.0, None::<f64>);
+    for (i, inst) in plant.instances.iter().enumerate() {
+        let id = InstanceId(i as u32);
+        let kind = plant.kind(id);
+        let limit = plant.field(id, "power_limit").and_then(|f| f.number());
+        if kind == Kind::Site {
+            it_total += it(id);
+            facility_total += it(id) * inherited_number(plant, id, "pue").unwrap_or(1.0);
+            if let Some(e) = annual_energy_j(plant, power, id) {
+                energy = Some(energy.unwrap_or(0.0) + e);
+            }
+        }
+        let _ = inst;
+        if matches!(kind, Kind::Site | Kind::Building | Kind::Hall | Kind::Row) || (limit.is_some() && kind == Kind::Rack) {
+            entities.push(Entity {
+                path: plant.path(id),
+                kind: kind.name(),
+                it_power_w: it(id),
+                power_limit_w: limit,
+                headroom_w: limit.map(|l| l - it(id)),
+                generated: false,
+            });
+        }
+    }
+    for (g, rack) in network.racks.iter().enumerate() {
+        let w = power.generated_rack_w.get(g).copied().unwrap_or(0.0);
+        entities.push(Entity {
+            path: rack_name(plant, network, RackRef::Generated(g as u32)),
+            kind: "rack",
+            it_power_w: w,
+            power_limit_w: Some(rack.power_limit_w),
+            headroom_w: Some(rack.power_limit_w - w),
+            generated: true,
+        });
+    }
+    let program = &plant.program;
+    let mut fabrics = Vec::new();
+    for (i, f) in network.fabrics.iter().enumerate() {
+        let optics = power.fabrics.get(i).copied().unwrap_or_default();
+        let mut by_medium: BTreeMap<String, u64> = BTreeMap::new();
+        let mut length = 0.0;
+        for c in f.cables.clone() {
+            let cable = network.cables[c as usize];
+            let name = program.decl(network.media[cable.medium as usize].decl).name.clone().unwrap_or_default();
+            *by_medium.entry(name).or_insert(0) += 1;
+            length += cable.length_m;
+        }
+        fabrics.push(FabricReport {
+            name: f.name.clone(),
+            tiers: f.tiers,
+            endpoints: u64::from(f.endpoints.end - f.endpoints.start),
+            leaves: f.counts[0],
+            spines: f.counts[1],
+            cores: f.counts[2],
+            cables: u64::from(f.cables.end - f.cables.start),
+            cables_by_medium: by_medium,
+            cable_length_m: length,
+            transceivers: optics.transceivers,
+            optics_power_w: optics.optics_power_w,
+            switch_power_w: optics.switch_power_w,
+            switches_without_power: optics.switches_without_power,
+            transceivers_without_power: optics.transceivers_without_power,
+            pluggable_equivalent: PluggableEquivalent {
+                transceivers: optics.pluggable_transceivers,
+                optics_power_w: optics.pluggable_optics_power_w,
+            },
+        });
+    }
+    let latency = budgets
+        .latencies
+        .iter()
+        .map(|l| LatencyReport {
+            from: l.from.clone(),
+            to: l.to.clone(),
+            worst_one_way_s: l.worst_one_way_s,
+            unknown_terms: l.unknown.clone(),
+        })
+        .collect();
+    let mut services = Vec::new();
+    for root in plant.roots() {
+        if plant.kind(root) != Kind::Inference {
+            continue;
+        }
+        let decl = plant.get(root).decl;
+        let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0);
+        let needed = (num("replicas") * num("gpus_per_replica")) as u64;
+        let placed = crate::network::field_path(plant, decl, "placement")
+            .and_then(|p| plant.select(&p).ok())
+            .map(|sel| sel.iter().flat_map(|&s| plant.subtree(s)).filter(|&i| plant.kind(i) == Kind::Gpu).count() as u64)
+            .unwrap_or(0);
+        services.push(ServiceReport {
+            name: program.decl(decl).name.clone().unwrap_or_default(),
+            fits: placed >= needed,
+            gpus_placed: placed,
+            gpus_needed: needed,
+            ttft_p99_s: None,
+            tpot_p99_s: None,
+            tokens_per_s: None,
+            energy_per_token_j: None,
+        });
+    }
+    let diagnostics = check(db, project)
+        .iter()
+        .map(|d| {
+            let at = line_column(d.primary.file.text(db), d.primary.span.start);
+            DiagnosticReport {
+                code: d.code.as_str(),
+                severity: d.severity.as_str(),
+                path: d.path.clone(),
+                message: d.message.clone(),
+                file: d.primary.file.display_path(db).clone(),
+                line: at.line,
+                column: at.column,
+            }
+        })
+        .collect();
+    let generated_switches = network.switches.len() as u64;
+    Report {
+        format: FORMAT,
+        totals: Totals {
+            gpus: count(Kind::Gpu),
+            nodes: count(Kind::Node),
+            racks: count(Kind::Rack) + network.racks.len() as u64,
+            switches: count(Kind::Switch) + generated_switches,
+            cables: network.cables.len() as u64,
+            transceivers: power.fabrics.iter().map(|f| f.transceivers).sum(),
+            it_power_w: it_total,
+            facility_power_w: facility_total,
+            annual_energy_j: energy,
+        },
+        entities,
+        fabrics,
+        latency,
+        services,
+        diagnostics,
+    }
+}

@@ -1,0 +1,9 @@
+//! The end-to-end tests, one module per subject, built as one test binary.
+
+// Test helpers panic on a broken fixture, like the tests that call them.
+#![allow(clippy::unwrap_used)]
+
+mod budgets;
+mod examples;
+mod registry;
+mod ui;
