@@ -14,11 +14,11 @@ pub mod ast;
 pub mod lexer;
 pub mod parser;
 
-lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, clippy::unwrap_used, unused, missing_docs)]
-    grammar,
-    "/grammar.rs"
-);
+// Generated from grammar.lalrpop by scripts/gen-parser and committed, so that lalrpop and
+// its dependencies are not built with every build; a test checks it matches the grammar.
+#[rustfmt::skip]
+#[allow(clippy::all, clippy::unwrap_used, unused, missing_docs)]
+mod grammar;
 
 pub use ast::Span;
 pub use parser::{MAX_FILE_BYTES, Parse, SyntaxError, parse, parse_expr};

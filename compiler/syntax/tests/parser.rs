@@ -108,3 +108,14 @@ proptest! {
         let _ = parse(&CAMPUS[..cut]);
     }
 }
+
+/// The committed parser (src/grammar.rs) was generated from the grammar as it is now:
+/// scripts/gen-parser records the grammar's FNV-1a hash in the parser's header.
+#[test]
+fn generated_parser_is_up_to_date() {
+    let grammar = std::fs::read("src/grammar.lalrpop").expect("grammar");
+    let parser = std::fs::read_to_string("src/grammar.rs").expect("generated parser");
+    let hash = grammar.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3));
+    let recorded = parser.lines().find_map(|l| l.strip_prefix("// grammar-fnv1a64: ")).expect("hash line in src/grammar.rs");
+    assert_eq!(recorded, format!("{hash:016x}"), "src/grammar.rs is stale: run scripts/gen-parser");
+}
