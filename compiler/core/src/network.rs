@@ -114,6 +114,8 @@ pub struct Cable {
     pub optic_a: bool,
     /// Whether end `b` has a pluggable transceiver.
     pub optic_b: bool,
+    /// Whether end `a` would need a transceiver were every switch pluggable.
+    pub pluggable_a: bool,
     /// Whether end `b` would need a transceiver were every switch pluggable.
     pub pluggable_b: bool,
     /// The campus link it runs over, if its ends are in different buildings.
@@ -298,6 +300,10 @@ struct Generator<'a> {
     media_index: HashMap<DeclId, u16>,
     optic_index: HashMap<DeclId, u16>,
     rack_units_used: HashMap<InstanceId, f64>,
+    /// Per hall: its building and geometry (rack width, row pitch, slack), read once.
+    halls: HashMap<InstanceId, (Option<InstanceId>, f64, f64, f64)>,
+    /// Per switch type: whether it has co-packaged optics, read once.
+    cpo: HashMap<DeclId, bool>,
 }
 
 /// Generates every fabric and campus link of the plant.
@@ -308,6 +314,8 @@ pub fn generate(plant: &Plant) -> Network {
         media_index: HashMap::new(),
         optic_index: HashMap::new(),
         rack_units_used: HashMap::new(),
+        halls: HashMap::new(),
+        cpo: HashMap::new(),
     };
     if plant.diagnostics.iter().any(|d| d.code == codes::E0902) {
         return g.net;
@@ -333,8 +341,9 @@ impl Generator<'_> {
         }
         let program = &self.plant.program;
         let num = |name: &str| program.field(decl, name).and_then(|f| f.number());
-        let optic = program.field(decl, "optic").and_then(|f| f.type_id()).map(|o| self.optic(o));
-        let optic_reach = program.field(decl, "optic").and_then(|f| f.type_id()).and_then(|o| program.field(o, "reach")?.number());
+        let optic_type = program.field(decl, "optic").and_then(|f| f.type_id());
+        let optic = optic_type.map(|o| self.optic(o));
+        let optic_reach = optic_type.and_then(|o| program.field(o, "reach")?.number());
         let reach = match (num("reach"), optic_reach) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -404,7 +413,7 @@ impl Generator<'_> {
         }
     }
 
-    fn rack_loc(&self, rack: RackRef) -> Option<RackLoc> {
+    fn rack_loc(&mut self, rack: RackRef) -> Option<RackLoc> {
         let (hall, row, position) = match rack {
             RackRef::Plant(id) => {
                 let p = self.plant.rack_position(id)?;
@@ -415,15 +424,16 @@ impl Generator<'_> {
                 (r.hall, r.row_index, r.position)
             }
         };
-        Some(RackLoc {
-            building: self.plant.ancestor(hall, Kind::Building),
-            hall,
-            row,
-            position,
-            rack_width: inherited_number(self.plant, hall, "rack_width").unwrap_or(0.6),
-            row_pitch: inherited_number(self.plant, hall, "row_pitch").unwrap_or(3.0),
-            slack: inherited_number(self.plant, hall, "cable_slack").unwrap_or(2.0),
-        })
+        let plant = self.plant;
+        let (building, rack_width, row_pitch, slack) = *self.halls.entry(hall).or_insert_with(|| {
+            (
+                plant.ancestor(hall, Kind::Building),
+                inherited_number(plant, hall, "rack_width").unwrap_or(0.6),
+                inherited_number(plant, hall, "row_pitch").unwrap_or(3.0),
+                inherited_number(plant, hall, "cable_slack").unwrap_or(2.0),
+            )
+        });
+        Some(RackLoc { building, hall, row, position, rack_width, row_pitch, slack })
     }
 
     fn end_rack(&self, end: End) -> Option<RackRef> {
@@ -454,8 +464,9 @@ impl Generator<'_> {
         }
     }
 
-    fn switch_is_cpo(&self, ty: DeclId) -> bool {
-        self.plant.program.field(ty, "optics").and_then(|f| f.text().map(|t| t == "cpo")).unwrap_or(false)
+    fn switch_is_cpo(&mut self, ty: DeclId) -> bool {
+        let program = &self.plant.program;
+        *self.cpo.entry(ty).or_insert_with(|| program.field(ty, "optics").and_then(|f| f.text().map(|t| t == "cpo")).unwrap_or(false))
     }
 
     fn fabric(&mut self, id: InstanceId) {
@@ -810,6 +821,7 @@ impl Generator<'_> {
                 tier,
                 optic_a: needs && !cpo_a,
                 optic_b: needs && !cpo_b,
+                pluggable_a: needs || cpo_a,
                 pluggable_b: needs || cpo_b,
                 link,
             };
@@ -971,16 +983,11 @@ impl Generator<'_> {
                 ),
                 Label { message: "the cables of this fabric".into(), ..self.error_at_field(decl, field) },
             )
-            .with_note(format!("the longest runs from {} to {}", self.end_name(a), self.end_name(b)))
+            .with_note(format!("the longest runs from {} to {}", end_name(self.plant, &self.net, a), end_name(self.plant, &self.net, b)))
             .with_note(format!("media tried, with their reach: {}", names.join(", ")))
             .with_path(name.to_string())
             .with_help("move the switches closer (leaf_placement, spine_racks), or name a `medium` with more reach"),
         );
-    }
-
-    /// A readable name of a cable end.
-    fn end_name(&self, end: End) -> String {
-        end_name(self.plant, &self.net, end)
     }
 }
 

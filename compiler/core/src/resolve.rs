@@ -246,12 +246,22 @@ impl Program {
     /// The value of field `name` for a declaration: its own, else its base chain's, else
     /// the schema default. `None` when unset and without default.
     pub fn field(&self, id: DeclId, name: &str) -> Option<FieldRef<'_>> {
+        if let Some((_, f)) = self.field_set(id, name) {
+            return Some(FieldRef::Set(f));
+        }
+        let schema = self.decl(id).kind.schema().field(name)?;
+        schema.default.map(|d| FieldRef::Default(schema, d))
+    }
+
+    /// Where field `name` is set for a declaration: the declaration of its type chain that
+    /// sets it (itself first), and the assignment. `None` when only the default applies.
+    pub fn field_set(&self, id: DeclId, name: &str) -> Option<(DeclId, &FieldValue)> {
         let mut current = Some(id);
         let mut guard = 0;
         while let Some(d) = current {
             let decl = self.decl(d);
             if let Some(f) = decl.fields.iter().find(|f| f.name == name) {
-                return Some(FieldRef::Set(f));
+                return Some((d, f));
             }
             current = decl.base;
             guard += 1;
@@ -259,8 +269,7 @@ impl Program {
                 break;
             }
         }
-        let schema = self.decl(id).kind.schema().field(name)?;
-        schema.default.map(|d| FieldRef::Default(schema, d))
+        None
     }
 
     /// The blocks an instance of `id` contains: its base chain's, base-most first, then its own.
@@ -1389,12 +1398,9 @@ impl<'a> Resolver<'a> {
                         Value::Error
                     }
                     BinaryOp::Div => Value::Number { value: x / y, dim },
-                    BinaryOp::Eq => Value::Bool(approx_eq(x, y)),
-                    BinaryOp::Ne => Value::Bool(!approx_eq(x, y)),
-                    BinaryOp::Lt => Value::Bool(x < y && !approx_eq(x, y)),
-                    BinaryOp::Le => Value::Bool(x <= y || approx_eq(x, y)),
-                    BinaryOp::Gt => Value::Bool(x > y && !approx_eq(x, y)),
-                    BinaryOp::Ge => Value::Bool(x >= y || approx_eq(x, y)),
+                    BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                        Value::Bool(compare(op, x, y))
+                    }
                     BinaryOp::And | BinaryOp::Or => Value::Error,
                 }
             }
@@ -1774,6 +1780,20 @@ fn operand_unit(expr: &ast::Expr, dim: Dim) -> String {
 
 fn example_factor(dim: Dim) -> f64 {
     crate::units::parse_unit(&crate::schema::example_unit(dim)).map_or(1.0, |u| u.factor)
+}
+
+/// Whether `x op y` holds for a comparison operator, with quantities equal within
+/// [`approx_eq`]'s tolerance; any other operator gives `false`.
+pub fn compare(op: BinaryOp, x: f64, y: f64) -> bool {
+    match op {
+        BinaryOp::Eq => approx_eq(x, y),
+        BinaryOp::Ne => !approx_eq(x, y),
+        BinaryOp::Lt => x < y && !approx_eq(x, y),
+        BinaryOp::Le => x <= y || approx_eq(x, y),
+        BinaryOp::Gt => x > y && !approx_eq(x, y),
+        BinaryOp::Ge => x >= y || approx_eq(x, y),
+        _ => false,
+    }
 }
 
 /// The key of a file imported as `path` from the file with key `from`.

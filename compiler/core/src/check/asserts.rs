@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::network::Network;
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::PlantPath;
-use crate::units::{Dim, approx_eq, format_quantity, parse_unit};
+use crate::units::{Dim, format_quantity, parse_unit};
 use fabric_syntax::ast::{self, BinaryOp, ExprKind, UnaryOp};
 
 /// A value while evaluating an assert.
@@ -227,12 +227,9 @@ fn binary(op: BinaryOp, a: Val, b: Val) -> Val {
             BinaryOp::Mul => Val::Num(x * y, dx.times(dy)),
             BinaryOp::Div if y == 0.0 => Val::Unknown,
             BinaryOp::Div => Val::Num(x / y, dx.per(dy)),
-            BinaryOp::Eq => Val::Bool(approx_eq(x, y)),
-            BinaryOp::Ne => Val::Bool(!approx_eq(x, y)),
-            BinaryOp::Lt => Val::Bool(x < y && !approx_eq(x, y)),
-            BinaryOp::Le => Val::Bool(x <= y || approx_eq(x, y)),
-            BinaryOp::Gt => Val::Bool(x > y && !approx_eq(x, y)),
-            BinaryOp::Ge => Val::Bool(x >= y || approx_eq(x, y)),
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                Val::Bool(crate::resolve::compare(op, x, y))
+            }
             BinaryOp::And | BinaryOp::Or => Val::Unknown,
         },
         _ => Val::Unknown,

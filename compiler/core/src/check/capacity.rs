@@ -21,7 +21,8 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         }
     }
     let units_of = |decl: DeclId| program.field(decl, "units").and_then(|f| f.number());
-    let mut seen: HashMap<(DeclId, u64), usize> = HashMap::new();
+    // Racks too full the same way give one diagnostic: its index and how many more.
+    let mut seen: HashMap<(DeclId, u64), (usize, u64)> = HashMap::new();
     for i in 0..plant.instances.len() {
         let id = InstanceId(i as u32);
         if plant.kind(id) != Kind::Rack {
@@ -45,16 +46,10 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         }
         let decl = plant.get(id).decl;
         let key = (decl, (used * 100.0) as u64);
-        if let Some(&index) = seen.get(&key) {
-            let d: &mut Diagnostic = &mut budgets.diagnostics[index];
-            let count = d
-                .notes
-                .iter()
-                .find_map(|n| {
-                    n.split(" more rack").next().filter(|_| n.contains(" more rack")).and_then(|x| x.replace(',', "").parse::<u64>().ok())
-                })
-                .unwrap_or(0)
-                + 1;
+        if let Some((index, more)) = seen.get_mut(&key) {
+            *more += 1;
+            let count = *more;
+            let d: &mut Diagnostic = &mut budgets.diagnostics[*index];
             d.notes.retain(|n| !n.contains(" more rack"));
             d.notes.push(if count == 1 {
                 "1 more rack like it".to_string()
@@ -78,7 +73,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
             .collect();
         let d = program.decl(decl);
         let (file, span) = field_origin(&program, decl, "units").unwrap_or((d.file, d.name_span));
-        seen.insert(key, budgets.diagnostics.len());
+        seen.insert(key, (budgets.diagnostics.len(), 0));
         budgets.diagnostics.push(
             Diagnostic::error(
                 codes::E0603,

@@ -53,18 +53,5 @@ pub fn run(plant: &Plant, network: &Network) -> Budgets {
 /// Where a field is set for a declaration: the declaration in its type chain that sets it,
 /// and the span of the value.
 pub fn field_origin(program: &Program, decl: DeclId, name: &str) -> Option<(SourceFile, Span)> {
-    let mut current = Some(decl);
-    let mut guard = 0;
-    while let Some(d) = current {
-        let dd = program.decl(d);
-        if let Some(f) = dd.fields.iter().find(|f| f.name == name) {
-            return Some((dd.file, f.span));
-        }
-        current = dd.base;
-        guard += 1;
-        if guard > program.decls.len() {
-            break;
-        }
-    }
-    None
+    program.field_set(decl, name).map(|(owner, f)| (program.decl(owner).file, f.span))
 }

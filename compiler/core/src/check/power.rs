@@ -79,18 +79,12 @@ pub fn compute(plant: &Plant, network: &Network) -> PowerBudget {
             }
         }
     }
-    let is_cpo = |end: End| match end {
-        End::Switch { switch, .. } => {
-            program.field(network.switches[switch as usize].ty, "optics").and_then(|f| f.text().map(|t| t == "cpo")).unwrap_or(false)
-        }
-        End::Nic { .. } => false,
-    };
     for cable in &network.cables {
         let medium = network.media[cable.medium as usize];
         let optic = medium.optic.map(|o| network.optics[o as usize]);
         let optic_power = optic.and_then(|o| o.power_w);
         let stats = &mut fabrics[cable.fabric as usize];
-        for (end, has_optic) in [(cable.a, cable.optic_a), (cable.b, cable.optic_b)] {
+        for (end, has_optic, pluggable) in [(cable.a, cable.optic_a, cable.pluggable_a), (cable.b, cable.optic_b, cable.pluggable_b)] {
             let mut watts = medium.end_power_w.unwrap_or(0.0);
             if has_optic {
                 stats.transceivers += 1;
@@ -99,7 +93,7 @@ pub fn compute(plant: &Plant, network: &Network) -> PowerBudget {
                     None => stats.transceivers_without_power += 1,
                 }
             }
-            if medium.needs_optic || is_cpo(end) {
+            if pluggable {
                 stats.pluggable_transceivers += 1;
                 stats.pluggable_optics_power_w += optic_power.unwrap_or(0.0);
             }
@@ -345,9 +339,9 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         let it = budgets.power.generated_rack_w[g];
         if it > rack.power_limit_w * (1.0 + 1e-9) {
             let fabric = &network.fabrics[rack.fabric as usize];
-            let fdecl = program.decl(plant.get(fabric.instance).decl);
-            let (file, span) =
-                field_origin(&program, fdecl_id(plant, fabric.instance), "eor_power_limit").unwrap_or((fdecl.file, fdecl.name_span));
+            let fdecl_id = plant.get(fabric.instance).decl;
+            let fdecl = program.decl(fdecl_id);
+            let (file, span) = field_origin(&program, fdecl_id, "eor_power_limit").unwrap_or((fdecl.file, fdecl.name_span));
             let path = rack_name(plant, network, RackRef::Generated(g as u32));
             budgets.diagnostics.push(
                 Diagnostic::error(
@@ -401,10 +395,6 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
             );
         }
     }
-}
-
-fn fdecl_id(plant: &Plant, id: InstanceId) -> DeclId {
-    plant.get(id).decl
 }
 
 /// Annual energy of an instance in joules at its declared `utilization`, with its PUE.

@@ -182,7 +182,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
     let count = |k: Kind| counts.get(&k).copied().unwrap_or(0) as u64;
     let mut entities = Vec::new();
     let (mut it_total, mut facility_total, mut energy) = (0.0, 0.0, None::<f64>);
-    for (i, inst) in plant.instances.iter().enumerate() {
+    for i in 0..plant.instances.len() {
         let id = InstanceId(i as u32);
         let kind = plant.kind(id);
         let limit = plant.field(id, "power_limit").and_then(|f| f.number());
@@ -193,7 +193,6 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
                 energy = Some(energy.unwrap_or(0.0) + e);
             }
         }
-        let _ = inst;
         if matches!(kind, Kind::Site | Kind::Building | Kind::Hall | Kind::Row) || (limit.is_some() && kind == Kind::Rack) {
             entities.push(Entity {
                 path: plant.path(id),
