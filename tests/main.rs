@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod budgets;
+mod cabling;
 mod examples;
 mod registry;
 mod ui;

@@ -6,6 +6,8 @@
 //! print!("{}", fabric_cli::render_human(&outcome.db, &outcome.diagnostics, false));
 //! ```
 
+pub mod build;
+
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term;

@@ -1,5 +1,4 @@
-//! The `fabric` binary: `fabric check`, `fabric report` and `fabric explain` (more commands
-//! arrive with their issues). Exit codes: 0 clean or warnings only, 1 errors in the spec, 2 usage or
+//! The `fabric` binary: `fabric check`, `fabric report`, `fabric build` and `fabric explain`. Exit codes: 0 clean or warnings only, 1 errors in the spec, 2 usage or
 //! I/O errors.
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -48,6 +47,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+    /// Check a spec and write its artifacts into OUT: report.json and the cabling plan
+    /// (NetBox CSVs, bill of materials, plan.json).
+    #[command(
+        after_help = "Examples:\n  fabric build examples/campus.fabric -o out\n  fabric build site.fabric -o out --emit cabling\n\nNothing is written when the spec has errors. The tree is written beside OUT and\nswapped in only when complete, so a failed or interrupted build leaves OUT as it was.\nOUT may be missing, empty or an earlier build's output; other folders need --force.\n\nExit status: 0 built (warnings allowed), 1 errors in the spec, 2 usage or I/O error."
+    )]
+    Build {
+        /// Entry file of the spec.
+        file: PathBuf,
+        /// Output folder.
+        #[arg(short, long, value_name = "OUT")]
+        out: PathBuf,
+        /// Parts to emit, comma-separated (default: all).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        emit: Vec<EmitPart>,
+        /// Replace OUT even if it is a folder no build wrote.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  fabric explain E0302\n  fabric explain --list")]
     Explain {
@@ -68,6 +85,20 @@ enum Format {
     Json,
     /// A SARIF 2.1.0 log on stdout, for code-scanning tools.
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum EmitPart {
+    /// cabling/: NetBox CSVs, bom.csv and plan.json.
+    Cabling,
+}
+
+impl EmitPart {
+    fn part(self) -> fabric_core::emit::Part {
+        match self {
+            EmitPart::Cabling => fabric_core::emit::Part::Cabling,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -103,6 +134,15 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Check { files, format } => check(&files, format, color),
         Command::Report { file, format } => report(&file, format, color),
+        Command::Build { file, out, emit, force } => {
+            let mut parts: Vec<fabric_core::emit::Part> = emit.iter().map(|e| e.part()).collect();
+            if parts.is_empty() {
+                parts = fabric_core::emit::Part::ALL.to_vec();
+            }
+            parts.sort();
+            parts.dedup();
+            build(&file, fabric_cli::build::BuildOptions { out, parts, force }, color)
+        }
         Command::Explain { list: true, .. } => {
             let mut out = std::io::stdout().lock();
             for code in codes::ALL {
@@ -200,6 +240,73 @@ fn report(path: &std::path::Path, format: ReportFormat, color: bool) -> miette::
         }
     }
     Ok(if checked.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color: bool) -> miette::Result<ExitCode> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    if path.is_dir() {
+        return Err(miette!(code = "fabric::is_directory", help = "name the spec's entry file", "`{}` is a directory", path.display()));
+    }
+    // A progress bar on a terminal, shown only once the build has taken a second.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("checking");
+    if std::io::stderr().is_terminal() {
+        let shown = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if !shown.is_finished() {
+                shown.set_draw_target(ProgressDrawTarget::stderr());
+                shown.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        });
+    }
+    let checked = fabric_cli::check_file(path).map_err(|e| {
+        miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
+    })?;
+    let rendered = fabric_cli::render_human(&checked.db, &checked.diagnostics, color);
+    if checked.has_errors() {
+        bar.finish_and_clear();
+        let mut err = std::io::stderr().lock();
+        write!(err, "{rendered}").into_diagnostic()?;
+        let errors = checked.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        writeln!(err, "error: `{}` has {}; nothing was written", path.display(), plural(errors, "error")).into_diagnostic()?;
+        return Ok(ExitCode::from(1));
+    }
+    bar.set_length(fabric_core::emit::artifacts(&options.parts).len() as u64 + 1);
+    let outcome = fabric_cli::build::build(&checked, path, &options, &mut |artifact| {
+        bar.set_message(if artifact.is_empty() { "moving into place".to_string() } else { format!("writing {artifact}") });
+        bar.inc(1);
+        Ok(())
+    });
+    bar.finish_and_clear();
+    write!(std::io::stderr().lock(), "{rendered}").into_diagnostic()?;
+    let written = outcome.map_err(|e| match e {
+        fabric_cli::build::BuildError::Refused { message, help } => miette!(code = "fabric::output", help = help, "{message}"),
+        fabric_cli::build::BuildError::Io { context, error } => {
+            miette!(code = "fabric::write", help = "the output folder was left as it was", "{context}: {error}")
+        }
+    })?;
+    let bytes: u64 = written.iter().map(|w| w.bytes).sum();
+    println!(
+        "ok: {}: wrote {} files ({}) into {}: {}",
+        path.display(),
+        written.len(),
+        human_bytes(bytes),
+        options.out.display(),
+        fabric_cli::summary(&checked)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} bytes"),
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -1,4 +1,4 @@
-//! End-to-end tests of the `fabric` binary: exit codes, output formats, explain, colours.
+//! End-to-end tests of the `fabric` binary: exit codes, output formats, explain, colours, and `fabric build`'s overwrite rules and atomicity.
 
 use std::process::Command;
 
@@ -90,4 +90,116 @@ fn huge_array_is_refused_quickly() {
     let (code, _, stderr) = fabric(&["check", "tests/ui/E0902-too-many-instances.fabric"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("error[E0902]"), "{stderr}");
+}
+
+/// Every file under `dir` (relative path → bytes).
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(path.strip_prefix(root).expect("inside").to_path_buf(), std::fs::read(&path).expect("readable"));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn repo(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path).to_string_lossy().into_owned()
+}
+
+#[test]
+fn build_writes_the_tree_and_keeps_to_the_overwrite_rules() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let out = scratch.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out_arg]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 10 files"), "{stdout}");
+    assert!(out.join("report.json").is_file() && out.join("cabling/cables.csv").is_file());
+    // Rebuilding over an earlier build needs no --force, and gives the same bytes.
+    let first = tree(&out);
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
+    assert_eq!(tree(&out), first);
+
+    // A folder no build wrote is replaced only with --force.
+    let foreign = scratch.path().join("notes");
+    std::fs::create_dir(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("todo.txt"), "keep me").expect("write");
+    let foreign_arg = foreign.to_string_lossy().into_owned();
+    let (code, _, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &foreign_arg]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is not empty and was not written by `fabric build`") && stderr.contains("--force"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(foreign.join("todo.txt")).expect("kept"), "keep me");
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &foreign_arg, "--force"]).0, 0);
+    assert!(!foreign.join("todo.txt").exists() && foreign.join("report.json").is_file());
+
+    // Never the spec's own folder or a parent of it, never a file.
+    let spec_dir = scratch.path().join("spec");
+    std::fs::create_dir(&spec_dir).expect("mkdir");
+    std::fs::copy(repo("examples/pod.fabric"), spec_dir.join("main.fabric")).expect("copy");
+    let spec = spec_dir.join("main.fabric").to_string_lossy().into_owned();
+    for target in [spec_dir.clone(), scratch.path().to_path_buf()] {
+        let (code, _, stderr) = fabric(&["build", &spec, "-o", &target.to_string_lossy(), "--force"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("holds the spec itself"), "{stderr}");
+    }
+    assert!(spec_dir.join("main.fabric").is_file());
+    let (code, _, stderr) = fabric(&["build", &spec, "-o", &spec, "--force"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("holds the spec itself") || stderr.contains("is not a folder"), "{stderr}");
+}
+
+#[test]
+fn build_of_a_spec_with_errors_writes_nothing() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let out = scratch.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
+    let before = tree(&out);
+    let (code, stdout, stderr) = fabric(&["build", "tests/ui/E0302-wrong-dimension.fabric", "-o", &out_arg]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[E0302]") && stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(tree(&out), before);
+    let fresh = scratch.path().join("fresh");
+    assert_eq!(fabric(&["build", "tests/ui/E0302-wrong-dimension.fabric", "-o", &fresh.to_string_lossy()]).0, 1);
+    assert!(!fresh.exists());
+    assert_eq!(std::fs::read_dir(scratch.path()).expect("readable").count(), 1, "no staging folder is left");
+}
+
+#[test]
+fn a_killed_build_leaves_the_previous_tree_and_the_next_build_cleans_up() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let out = scratch.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
+    let before = tree(&out);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
+        .args(["build", "examples/campus.fabric", "-o", &out_arg])
+        .current_dir("../..")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("fabric runs");
+    let staging = scratch.path().join(format!(".out.fabric-build-{}-0", child.id()));
+    // Kill it once it has written part of the new tree.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while !staging.join("cabling/devices.csv").exists() {
+        assert!(child.try_wait().expect("waitable").is_none(), "the build ended before it could be killed");
+        assert!(std::time::Instant::now() < deadline, "the build never started writing");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("killed");
+    child.wait().expect("reaped");
+    assert_eq!(tree(&out), before, "a killed build changed OUT");
+    assert!(staging.exists(), "SIGKILL leaves the staging folder");
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
+    assert!(!staging.exists(), "the next build removes what a killed one left");
+    assert_eq!(tree(&out), before);
 }

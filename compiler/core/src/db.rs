@@ -114,6 +114,17 @@ pub fn budgets(db: &dyn salsa::Database, project: Project) -> Arc<Budgets> {
     Arc::new(crate::check::run(plant(db, project), network))
 }
 
+/// The devices, racks and locations a DCIM tool sees, with their names and positions.
+/// Empty while earlier stages report errors.
+#[salsa::tracked]
+pub fn inventory(db: &dyn salsa::Database, project: Project) -> Arc<crate::inventory::Inventory> {
+    let network = network(db, project);
+    if front_errors(db, project) || network.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
+        return Arc::new(crate::inventory::Inventory::default());
+    }
+    Arc::new(crate::inventory::build(plant(db, project), network))
+}
+
 /// Whether parsing, resolution or elaboration found an error.
 fn front_errors(db: &dyn salsa::Database, project: Project) -> bool {
     let program = program(db, project);
@@ -135,6 +146,7 @@ pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
     diagnostics.extend(plant(db, project).diagnostics.iter().cloned());
     diagnostics.extend(network(db, project).diagnostics.iter().cloned());
     diagnostics.extend(budgets(db, project).diagnostics.iter().cloned());
+    diagnostics.extend(inventory(db, project).diagnostics.iter().cloned());
     diagnostics.sort_by(|a, b| {
         (a.primary.file.display_path(db), a.primary.span.start, a.code).cmp(&(
             b.primary.file.display_path(db),

@@ -121,6 +121,7 @@ registry! {
     E0605: "spine racks too full",
     E0606: "campus link over capacity",
     E0607: "no campus link between buildings",
+    E0801: "name too long for NetBox",
     E0901: "file too large",
     E0902: "too many instances",
 }

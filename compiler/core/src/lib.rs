@@ -15,13 +15,14 @@
 //! ```
 //!
 //! Data flows one way: text → syntax tree ([`fabric_syntax`]) → [`resolve::Program`] →
-//! [`plant::Plant`] → [`network::Network`] → [`check::Budgets`] → diagnostics; each stage is a
-//! query of [`db`].
+//! [`plant::Plant`] → [`network::Network`] → [`check::Budgets`] and [`inventory::Inventory`] →
+//! diagnostics and artifacts ([`emit`]); each stage is a query of [`db`].
 
 pub mod check;
 pub mod db;
 pub mod diagnostic;
 pub mod emit;
+pub mod inventory;
 pub mod network;
 pub mod plant;
 pub mod resolve;

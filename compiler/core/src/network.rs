@@ -26,7 +26,7 @@ use crate::units::{format_quantity, group_thousands};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a generated switch stands.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RackRef {
     /// A rack of the plant.
     Plant(InstanceId),

@@ -173,6 +173,28 @@ impl KindSchema {
     }
 }
 
+/// The NetBox cable types a medium can name (`cable_type`), with `_` for NetBox's `-`.
+pub const CABLE_TYPES: &[&str] = &[
+    "dac_passive",
+    "dac_active",
+    "aoc",
+    "mmf",
+    "mmf_om1",
+    "mmf_om2",
+    "mmf_om3",
+    "mmf_om4",
+    "mmf_om5",
+    "smf",
+    "smf_os1",
+    "smf_os2",
+    "cat5e",
+    "cat6",
+    "cat6a",
+    "cat7",
+    "cat8",
+    "power",
+];
+
 const fn f(name: &'static str, ty: ValueType, doc: &'static str) -> FieldSchema {
     FieldSchema { name, ty, default: None, required: false, bound: false, doc }
 }
@@ -258,6 +280,7 @@ pub static SCHEMAS: &[KindSchema] = &[
         fields: &[
             f("power", POWER, "The node's own draw besides its GPUs, CPUs and NICs."),
             def("units", UNITS, Default::Number(1.0), "Rack space the node takes."),
+            f("vendor", Str, "Manufacturer (NetBox `manufacturer` in the cabling plan)."),
         ],
         children: &[Kind::Gpu, Kind::Cpu, Kind::Nic, Kind::Switch],
     },
@@ -315,6 +338,7 @@ pub static SCHEMAS: &[KindSchema] = &[
                 "Pluggable transceivers or co-packaged optics.",
             ),
             f("units", UNITS, "Rack space the switch takes."),
+            f("vendor", Str, "Manufacturer (NetBox `manufacturer` in the cabling plan)."),
         ],
         children: &[],
     },
@@ -342,6 +366,7 @@ pub static SCHEMAS: &[KindSchema] = &[
             def("needs_optic", Bool, Default::Bool(false), "Whether each end needs a pluggable transceiver."),
             f("optic", TypeOf(Kind::Optic), "The transceiver used at each end, where one is needed."),
             f("end_power", POWER, "Power each end of an active cable draws (for example linear active copper)."),
+            f("cable_type", ValueType::Enum(CABLE_TYPES), "NetBox cable type, with `_` for `-` (`smf_os2` is `smf-os2`)."),
         ],
         children: &[],
     },

@@ -1,4 +1,78 @@
-//! Artifacts emitted from the checked model. Emitters read the figures the checks
-//! computed and never re-derive them.
+//! Artifacts emitted from the checked model (ARTIFACTS.md). Emitters read the figures the
+//! checks computed and never re-derive them; each writes one file as a stream.
+//!
+//! [`artifacts`] lists the files a build writes for the parts asked for, and [`write`]
+//! writes one of them; the `fabric build` command puts them in place atomically.
 
+pub mod cabling;
 pub mod report;
+
+use crate::db::{Project, inventory, network, plant};
+use std::io::{self, Write};
+
+/// A part of the artifact tree that `fabric build --emit` can select.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Hash)]
+pub enum Part {
+    /// `cabling/`: NetBox CSVs, the bill of materials and plan.json.
+    Cabling,
+}
+
+impl Part {
+    /// Every part this version emits, in tree order.
+    pub const ALL: &[Part] = &[Part::Cabling];
+
+    /// Its name on the command line and its folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Cabling => "cabling",
+        }
+    }
+}
+
+/// The artifact files, relative to OUT, with the part that writes them (`None`: always).
+pub const ARTIFACTS: &[(&str, Option<Part>)] = &[
+    ("report.json", None),
+    ("cabling/sites.csv", Some(Part::Cabling)),
+    ("cabling/locations.csv", Some(Part::Cabling)),
+    ("cabling/racks.csv", Some(Part::Cabling)),
+    ("cabling/device_types.csv", Some(Part::Cabling)),
+    ("cabling/devices.csv", Some(Part::Cabling)),
+    ("cabling/interfaces.csv", Some(Part::Cabling)),
+    ("cabling/cables.csv", Some(Part::Cabling)),
+    ("cabling/bom.csv", Some(Part::Cabling)),
+    ("cabling/plan.json", Some(Part::Cabling)),
+];
+
+/// The files a build of `parts` writes, relative to OUT, in writing order.
+pub fn artifacts(parts: &[Part]) -> Vec<&'static str> {
+    ARTIFACTS.iter().filter(|(_, part)| part.is_none_or(|p| parts.contains(&p))).map(|(path, _)| *path).collect()
+}
+
+/// Writes the artifact at `path` (one of [`ARTIFACTS`]) of a checked spec to `out`.
+pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut dyn Write) -> io::Result<()> {
+    if path == "report.json" {
+        let report = report::build(db, project);
+        let mut out = io::BufWriter::new(out);
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        out.write_all(b"\n")?;
+        return out.flush();
+    }
+    let plant = plant(db, project);
+    let net = network(db, project);
+    let inv = inventory(db, project);
+    let emitter = cabling::Cabling::new(plant, net, inv);
+    let mut out = io::BufWriter::new(out);
+    match path {
+        "cabling/sites.csv" => emitter.write_sites(&mut out)?,
+        "cabling/locations.csv" => emitter.write_locations(&mut out)?,
+        "cabling/racks.csv" => emitter.write_racks(&mut out)?,
+        "cabling/device_types.csv" => emitter.write_device_types(&mut out)?,
+        "cabling/devices.csv" => emitter.write_devices(&mut out)?,
+        "cabling/interfaces.csv" => emitter.write_interfaces(&mut out)?,
+        "cabling/cables.csv" => emitter.write_cables(&mut out)?,
+        "cabling/bom.csv" => emitter.write_bom(&mut out)?,
+        "cabling/plan.json" => emitter.write_plan(&mut out)?,
+        other => return Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{other}`"))),
+    }
+    out.flush()
+}

@@ -1,0 +1,221 @@
+//! `fabric build`: writes a checked spec's artifact tree into OUT atomically.
+//!
+//! The tree is written into a fresh folder beside OUT (`.<name>.fabric-build-<pid>`), every
+//! file flushed to disk, and only then put in OUT's place: on Linux by an atomic exchange of
+//! the two folders (`renameat2(RENAME_EXCHANGE)`), elsewhere by two renames. A build that
+//! fails, is interrupted or is killed leaves OUT as it was; a killed build's leftover folder
+//! is removed by the next build into the same OUT.
+//!
+//! Overwrite rules: OUT may be missing, an empty folder, or a folder an earlier build wrote
+//! (it holds [`MARKER`]); any other folder is replaced only with `--force`; a file is never
+//! replaced; OUT may not be the spec's own folder or one of its parents.
+
+use fabric_core::emit::{self, Part};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The file that marks a folder as written by `fabric build`, listing the artifacts.
+pub const MARKER: &str = ".fabric-build";
+
+/// What to build and where.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// The output folder.
+    pub out: PathBuf,
+    /// The parts to emit (report.json is always written).
+    pub parts: Vec<Part>,
+    /// Replace a non-empty OUT that no build wrote.
+    pub force: bool,
+}
+
+/// Why a build wrote nothing.
+#[derive(Debug)]
+pub enum BuildError {
+    /// OUT may not be written, with the reason and a hint.
+    Refused {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        help: String,
+    },
+    /// Reading or writing failed; OUT is unchanged.
+    Io {
+        /// What was being done.
+        context: String,
+        /// The error.
+        error: io::Error,
+    },
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Refused { message, .. } => f.write_str(message),
+            BuildError::Io { context, error } => write!(f, "{context}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(io::Error) -> BuildError {
+    let context = context.into();
+    move |error| BuildError::Io { context, error }
+}
+
+/// One written artifact.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Written {
+    /// Its path relative to OUT.
+    pub path: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// Lexically normalised absolute form of `path` (no symlinks resolved, `..` applied).
+fn absolute(path: &Path) -> io::Result<PathBuf> {
+    let joined = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
+    Ok(fabric_core::db::normalize(&joined))
+}
+
+/// Checks the overwrite rules for OUT, given the spec's entry file.
+pub fn check_out(spec: &Path, options: &BuildOptions) -> Result<PathBuf, BuildError> {
+    let out = absolute(&options.out).map_err(io_err("cannot resolve the output folder"))?;
+    if out.file_name().is_none() {
+        return Err(BuildError::Refused {
+            message: format!("`{}` cannot be an output folder", options.out.display()),
+            help: "name a folder of its own, for example `-o out`".into(),
+        });
+    }
+    let spec_dir = spec.parent().map(Path::to_path_buf).unwrap_or_default();
+    let spec_dir = fs::canonicalize(if spec_dir.as_os_str().is_empty() { Path::new(".") } else { &spec_dir })
+        .map_err(io_err(format!("cannot resolve the folder of `{}`", spec.display())))?;
+    let real_out = fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+    if spec_dir.starts_with(&real_out) {
+        return Err(BuildError::Refused {
+            message: format!("`{}` holds the spec itself; a build replaces its whole output folder", options.out.display()),
+            help: "write the artifacts to a folder of their own, for example `-o out`".into(),
+        });
+    }
+    match fs::symlink_metadata(&out) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err(format!("cannot read `{}`", options.out.display()))(e)),
+        Ok(meta) if !meta.is_dir() => {
+            return Err(BuildError::Refused {
+                message: format!("`{}` exists and is not a folder", options.out.display()),
+                help: "remove it, or name another output folder".into(),
+            });
+        }
+        Ok(_) => {
+            let mut entries = fs::read_dir(&out).map_err(io_err(format!("cannot read `{}`", options.out.display())))?;
+            let empty = entries.next().is_none();
+            if !empty && !out.join(MARKER).is_file() && !options.force {
+                return Err(BuildError::Refused {
+                    message: format!("`{}` is not empty and was not written by `fabric build`", options.out.display()),
+                    help: "pass --force to replace it, or name another output folder".into(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Removes folders that killed builds into `out` left behind (their process is gone).
+fn sweep_leftovers(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(prefix).and_then(|p| p.split('-').next()).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = if cfg!(target_os = "linux") { Path::new(&format!("/proc/{pid}")).exists() } else { true };
+        if !alive {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The staging folder, removed when the build ends: after a failure it holds the partial
+/// tree, after an exchange the previous one, after a plain rename nothing.
+struct Staging {
+    path: PathBuf,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Writes the artifacts of a checked spec into OUT atomically. `progress` is called before
+/// each artifact with its path; returning an error stops the build and leaves OUT unchanged.
+pub fn build(
+    checked: &crate::Checked,
+    spec: &Path,
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(&str) -> io::Result<()>,
+) -> Result<Vec<Written>, BuildError> {
+    let out = check_out(spec, options)?;
+    let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    fs::create_dir_all(&parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;
+    let prefix = format!(".{name}.fabric-build-");
+    sweep_leftovers(&parent, &prefix);
+    let staging_path = (0..100u32)
+        .map(|n| parent.join(format!("{prefix}{}-{n}", std::process::id())))
+        .find(|p| fs::create_dir(p).is_ok())
+        .ok_or_else(|| BuildError::Io {
+            context: format!("cannot create a staging folder in `{}`", parent.display()),
+            error: io::Error::other("no free name"),
+        })?;
+    let staging = Staging { path: staging_path };
+    let mut written = Vec::new();
+    for artifact in emit::artifacts(&options.parts) {
+        progress(artifact).map_err(io_err("build stopped"))?;
+        let path = staging.path.join(artifact);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(io_err(format!("cannot create `{}`", dir.display())))?;
+        }
+        let mut file = fs::File::create(&path).map_err(io_err(format!("cannot create `{}`", path.display())))?;
+        emit::write(&checked.db, checked.project, artifact, &mut file).map_err(io_err(format!("cannot write `{artifact}`")))?;
+        file.sync_all().map_err(io_err(format!("cannot write `{artifact}`")))?;
+        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        written.push(Written { path: artifact.to_string(), bytes });
+    }
+    let mut marker = fs::File::create(staging.path.join(MARKER)).map_err(io_err("cannot write the build marker"))?;
+    let mut text = String::from("fabric-build/1\n");
+    for w in &written {
+        text.push_str(&w.path);
+        text.push('\n');
+    }
+    marker.write_all(text.as_bytes()).and_then(|()| marker.sync_all()).map_err(io_err("cannot write the build marker"))?;
+    progress("").map_err(io_err("build stopped"))?;
+    replace(&staging.path, &out).map_err(io_err(format!("cannot move the new artifacts into `{}`", options.out.display())))?;
+    Ok(written)
+}
+
+/// Puts `new` in `out`'s place; afterwards `new` is gone or holds the previous `out`.
+fn replace(new: &Path, out: &Path) -> io::Result<()> {
+    if !out.exists() {
+        return fs::rename(new, out);
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, new, CWD, out, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(()),
+            // Filesystems without RENAME_EXCHANGE fall back to two renames.
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let old = new.with_extension("old");
+    fs::rename(out, &old)?;
+    if let Err(e) = fs::rename(new, out) {
+        let _ = fs::rename(&old, out);
+        return Err(e);
+    }
+    // `new` now names nothing; hand the previous tree to the caller's clean-up.
+    fs::rename(&old, new)
+}
