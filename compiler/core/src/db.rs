@@ -108,7 +108,7 @@ pub fn network(db: &dyn salsa::Database, project: Project) -> Arc<Network> {
 #[salsa::tracked]
 pub fn budgets(db: &dyn salsa::Database, project: Project) -> Arc<Budgets> {
     let network = network(db, project);
-    if front_errors(db, project) || network.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
+    if !network_built(db, project) {
         return Arc::new(Budgets::default());
     }
     Arc::new(crate::check::run(plant(db, project), network))
@@ -118,11 +118,16 @@ pub fn budgets(db: &dyn salsa::Database, project: Project) -> Arc<Budgets> {
 /// Empty while earlier stages report errors.
 #[salsa::tracked]
 pub fn inventory(db: &dyn salsa::Database, project: Project) -> Arc<crate::inventory::Inventory> {
-    let network = network(db, project);
-    if front_errors(db, project) || network.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error) {
+    if !network_built(db, project) {
         return Arc::new(crate::inventory::Inventory::default());
     }
-    Arc::new(crate::inventory::build(plant(db, project), network))
+    Arc::new(crate::inventory::build(plant(db, project), network(db, project)))
+}
+
+/// Whether the front end found no error and every fabric could be generated: the stages
+/// after the network run only then.
+fn network_built(db: &dyn salsa::Database, project: Project) -> bool {
+    !front_errors(db, project) && !network(db, project).diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error)
 }
 
 /// Whether parsing, resolution or elaboration found an error.

@@ -122,13 +122,17 @@ impl Inventory {
     }
 }
 
-/// The NetBox name of a type: a top-level type's own name, or for an instance declared
-/// with a type (`node tray[1..18]: GB200_ComputeTray`) that type's name.
+/// The declaration that names a device's type: a top-level type itself, or for an instance
+/// declared with a type (`node tray[1..18]: GB200_ComputeTray`) that type.
+pub fn type_decl(plant: &Plant, decl: DeclId) -> DeclId {
+    let d = plant.program.decl(decl);
+    if d.parent.is_some() { d.base.unwrap_or(decl) } else { decl }
+}
+
+/// The NetBox name of a type (see [`type_decl`]).
 pub fn type_name(plant: &Plant, decl: DeclId) -> String {
     let program = &plant.program;
-    let d = program.decl(decl);
-    let named = if d.parent.is_some() { d.base.unwrap_or(decl) } else { decl };
-    program.decl(named).name.clone().unwrap_or_else(|| d.kind.name().to_string())
+    program.decl(type_decl(plant, decl)).name.clone().unwrap_or_else(|| program.decl(decl).kind.name().to_string())
 }
 
 fn units_of(plant: &Plant, decl: DeclId) -> u32 {
@@ -227,7 +231,8 @@ fn place(next_u: &mut HashMap<InstanceId, u32>, rack: InstanceId, units: u32) ->
     (units > 0).then_some(at)
 }
 
-fn root_of(plant: &Plant, id: InstanceId) -> InstanceId {
+/// The top-level instance (the site) that holds `id`.
+pub fn root_of(plant: &Plant, id: InstanceId) -> InstanceId {
     let mut current = id;
     while let Some(p) = plant.get(current).parent {
         current = p;

@@ -25,6 +25,9 @@ use crate::schema::Kind;
 use crate::units::{format_quantity, group_thousands};
 use std::collections::{BTreeMap, HashMap};
 
+/// The names of the switch tiers, by [`Switch::tier`].
+pub const TIER_NAMES: [&str; 3] = ["leaf", "spine", "core"];
+
 /// Where a generated switch stands.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum RackRef {
@@ -518,7 +521,7 @@ impl Generator<'_> {
         }
         fabric.tiers = tiers as u8;
         let radix = |ty: DeclId| program.field(ty, "ports").and_then(|f| f.number()).map(|n| n as u32);
-        let tier_names = ["leaf", "spine", "core"];
+        let tier_names = TIER_NAMES;
         let mut radixes = [0u32; 3];
         for t in 0..fabric.tiers as usize {
             let Some(ty) = fabric.types[t] else { continue };
@@ -1003,7 +1006,7 @@ pub fn end_name(plant: &Plant, net: &Network, end: End) -> String {
 pub fn switch_name(plant: &Plant, net: &Network, switch: u32) -> String {
     let s = net.switches[switch as usize];
     let fabric = &net.fabrics.get(s.fabric as usize).map_or(String::new(), |f| f.name.clone());
-    let tier = ["leaf", "spine", "core"][s.tier.min(2) as usize];
+    let tier = TIER_NAMES[s.tier.min(2) as usize];
     format!("{}.{fabric}_{tier}[{}]", rack_name(plant, net, s.rack), s.number)
 }
 

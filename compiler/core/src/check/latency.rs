@@ -159,7 +159,7 @@ impl<'a> Router<'a> {
 
     fn switch_term(&self, s: u32) -> Term {
         let sw = self.net.switches[s as usize];
-        let tier = ["leaf", "spine", "core"][sw.tier.min(2) as usize];
+        let tier = crate::network::TIER_NAMES[sw.tier.min(2) as usize];
         let name = self.plant.program.decl(sw.ty).name.clone().unwrap_or_default();
         Term { what: format!("{tier} {name}"), seconds: self.switch_latency[s as usize], part: format!("{name} switch") }
     }

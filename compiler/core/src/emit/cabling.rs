@@ -8,7 +8,7 @@
 //! Every text field a spreadsheet could run as a formula is escaped ([`spreadsheet_safe`]).
 //! docs/artifacts.md documents the columns, naming rules and the NetBox import order.
 
-use crate::inventory::{DeviceSource, Inventory, type_name};
+use crate::inventory::{DeviceSource, Inventory, root_of, type_decl, type_name};
 use crate::network::{Cable, End, Network, RackRef};
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::DeclId;
@@ -122,14 +122,6 @@ impl<'a> Cabling<'a> {
         }
     }
 
-    fn site_of(&self, id: InstanceId) -> InstanceId {
-        let mut current = id;
-        while let Some(p) = self.plant.get(current).parent {
-            current = p;
-        }
-        current
-    }
-
     /// `sites.csv`: one NetBox site per Fabric site.
     pub fn write_sites(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv_writer(out);
@@ -155,7 +147,7 @@ impl<'a> Cabling<'a> {
             let parent = self.plant.get(id).parent.filter(|&p| self.plant.kind(p) != Kind::Site).map(|p| self.location_name(p));
             let name = self.location_name(id);
             w.write_record([
-                &*spreadsheet_safe(&self.plant.path(self.site_of(id))),
+                &*spreadsheet_safe(&self.plant.path(root_of(self.plant, id))),
                 &*spreadsheet_safe(parent.as_deref().unwrap_or("")),
                 &*spreadsheet_safe(&name),
                 &slug(&name),
@@ -206,9 +198,14 @@ impl<'a> Cabling<'a> {
         w.write_record(["manufacturer", "model", "slug", "u_height", "is_full_depth", "description"]).map_err(io_error)?;
         for (model, (decl, units)) in types {
             let program = &self.plant.program;
-            let d = program.decl(decl);
-            let ty = if d.parent.is_some() { d.base.unwrap_or(decl) } else { decl };
-            let doc = program.decl(ty).doc.as_deref().and_then(|doc| doc.lines().next()).unwrap_or("").trim().to_string();
+            let doc = program
+                .decl(type_decl(self.plant, decl))
+                .doc
+                .as_deref()
+                .and_then(|doc| doc.lines().next())
+                .unwrap_or("")
+                .trim()
+                .to_string();
             w.write_record([
                 &*spreadsheet_safe(&self.text_field(decl, "vendor")),
                 &*spreadsheet_safe(&model),
@@ -251,7 +248,7 @@ impl<'a> Cabling<'a> {
                 DeviceSource::Switch(s) => {
                     let sw = self.net.switches[s as usize];
                     let fabric = self.net.fabrics.get(sw.fabric as usize).map_or("", |f| f.name.as_str());
-                    let tier = ["leaf", "spine", "core"][sw.tier.min(2) as usize];
+                    let tier = crate::network::TIER_NAMES[sw.tier.min(2) as usize];
                     format!("fabric {fabric} {tier} {}", sw.number)
                 }
             };
