@@ -6,5 +6,6 @@
 mod budgets;
 mod cabling;
 mod examples;
+mod kubernetes;
 mod registry;
 mod ui;

@@ -171,7 +171,8 @@ pub fn build(
         })?;
     let staging = Staging { path: staging_path };
     let mut written = Vec::new();
-    for artifact in emit::artifacts(&options.parts) {
+    for artifact in emit::artifacts(&checked.db, checked.project, &options.parts) {
+        let artifact = artifact.as_str();
         progress(artifact).map_err(io_err("build stopped"))?;
         let path = staging.path.join(artifact);
         if let Some(dir) = path.parent() {

@@ -47,10 +47,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
-    /// Check a spec and write its artifacts into OUT: report.json and the cabling plan
-    /// (NetBox CSVs, bill of materials, plan.json).
+    /// Check a spec and write its artifacts into OUT: report.json, the cabling plan (NetBox
+    /// CSVs, bill of materials, plan.json) and the Kubernetes manifests.
     #[command(
-        after_help = "Examples:\n  fabric build examples/campus.fabric -o out\n  fabric build site.fabric -o out --emit cabling\n\nNothing is written when the spec has errors. The tree is written beside OUT and\nswapped in only when complete, so a failed or interrupted build leaves OUT as it was.\nOUT may be missing, empty or an earlier build's output; other folders need --force.\n\nExit status: 0 built (warnings allowed), 1 errors in the spec, 2 usage or I/O error."
+        after_help = "Examples:\n  fabric build examples/campus.fabric -o out\n  fabric build site.fabric -o out --emit cabling,k8s\n\nNothing is written when the spec has errors. The tree is written beside OUT and\nswapped in only when complete, so a failed or interrupted build leaves OUT as it was.\nOUT may be missing, empty or an earlier build's output; other folders need --force.\n\nExit status: 0 built (warnings allowed), 1 errors in the spec, 2 usage or I/O error."
     )]
     Build {
         /// Entry file of the spec.
@@ -91,12 +91,15 @@ enum Format {
 enum EmitPart {
     /// cabling/: NetBox CSVs, bom.csv and plan.json.
     Cabling,
+    /// k8s/: Node labels, Kueue queues, LeaderWorkerSets, a kustomization.
+    K8s,
 }
 
 impl EmitPart {
     fn part(self) -> fabric_core::emit::Part {
         match self {
             EmitPart::Cabling => fabric_core::emit::Part::Cabling,
+            EmitPart::K8s => fabric_core::emit::Part::K8s,
         }
     }
 }
@@ -275,7 +278,7 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
         writeln!(err, "error: `{}` has {}; nothing was written", path.display(), plural(errors, "error")).into_diagnostic()?;
         return Ok(ExitCode::from(1));
     }
-    bar.set_length(fabric_core::emit::artifacts(&options.parts).len() as u64 + 1);
+    bar.set_length(fabric_core::emit::artifacts(&checked.db, checked.project, &options.parts).len() as u64 + 1);
     let outcome = fabric_cli::build::build(&checked, path, &options, &mut |artifact| {
         bar.set_message(if artifact.is_empty() { "moving into place".to_string() } else { format!("writing {artifact}") });
         bar.inc(1);

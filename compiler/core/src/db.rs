@@ -124,6 +124,16 @@ pub fn inventory(db: &dyn salsa::Database, project: Project) -> Arc<crate::inven
     Arc::new(crate::inventory::build(plant(db, project), network(db, project)))
 }
 
+/// The Kubernetes view: nodes with hostnames and topology labels, services with their
+/// replica shape. Empty while earlier stages report errors.
+#[salsa::tracked]
+pub fn cluster(db: &dyn salsa::Database, project: Project) -> Arc<crate::cluster::Cluster> {
+    if !network_built(db, project) {
+        return Arc::new(crate::cluster::Cluster::default());
+    }
+    Arc::new(crate::cluster::build(plant(db, project), network(db, project), inventory(db, project)))
+}
+
 /// Whether the front end found no error and every fabric could be generated: the stages
 /// after the network run only then.
 fn network_built(db: &dyn salsa::Database, project: Project) -> bool {
@@ -152,6 +162,7 @@ pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
     diagnostics.extend(network(db, project).diagnostics.iter().cloned());
     diagnostics.extend(budgets(db, project).diagnostics.iter().cloned());
     diagnostics.extend(inventory(db, project).diagnostics.iter().cloned());
+    diagnostics.extend(cluster(db, project).diagnostics.iter().cloned());
     diagnostics.sort_by(|a, b| {
         (a.primary.file.display_path(db), a.primary.span.start, a.code).cmp(&(
             b.primary.file.display_path(db),

@@ -122,6 +122,8 @@ registry! {
     E0606: "campus link over capacity",
     E0607: "no campus link between buildings",
     E0801: "name too long for NetBox",
+    E0802: "name invalid for Kubernetes",
+    E0803: "replica cannot be split into equal pods",
     E0901: "file too large",
     E0902: "too many instances",
 }

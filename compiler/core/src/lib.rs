@@ -19,6 +19,7 @@
 //! diagnostics and artifacts ([`emit`]); each stage is a query of [`db`].
 
 pub mod check;
+pub mod cluster;
 pub mod db;
 pub mod diagnostic;
 pub mod emit;

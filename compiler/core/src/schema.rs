@@ -226,6 +226,29 @@ const PLANT_FIELDS: &[FieldSchema] = &[
     f("utilization", Ratio, "Average fraction of IT power drawn over a year, for the annual energy figure."),
 ];
 
+/// A site's fields: the plant fields and the Kubernetes naming settings.
+const SITE_FIELDS: &[FieldSchema] = &[
+    f("power_limit", POWER, "Limit on the IT power of everything inside."),
+    f("pue", Ratio, "Power usage effectiveness: facility power / IT power."),
+    f("facility_limit", POWER, "Limit on facility power (IT power × PUE); sites and buildings."),
+    def("rack_width", LENGTH, Default::Number(0.6), "Distance between neighbouring racks in a row."),
+    def("row_pitch", LENGTH, Default::Number(3.0), "Distance between neighbouring rows."),
+    def("cable_slack", LENGTH, Default::Number(2.0), "Length each cable end adds (vertical run and service loop)."),
+    f("utilization", Ratio, "Average fraction of IT power drawn over a year, for the annual energy figure."),
+    def("k8s_label_prefix", Str, Default::Text(K8S_LABEL_PREFIX), "Prefix of the Kubernetes node topology labels (`<prefix>/rack`)."),
+    def(
+        "hostname_format",
+        Str,
+        Default::Text(HOSTNAME_FORMAT),
+        "Kubernetes node names: `{site}` `{building}` `{hall}` `{row}` `{rack}` `{node}` (names made DNS-safe) or `{path}`.",
+    ),
+];
+
+/// The default `k8s_label_prefix`.
+pub const K8S_LABEL_PREFIX: &str = "topology.fabric-lang.org";
+/// The default `hostname_format`: the node's path below the site (`b1-h1-r1-k1-tray1`).
+pub const HOSTNAME_FORMAT: &str = "{building}-{hall}-{row}-{rack}-{node}";
+
 /// Every kind's schema, in [`Kind`] order.
 pub static SCHEMAS: &[KindSchema] = &[
     KindSchema {
@@ -233,7 +256,7 @@ pub static SCHEMAS: &[KindSchema] = &[
         name: "site",
         role: Role::Instance,
         doc: "A site or campus: the root of a physical plant.",
-        fields: PLANT_FIELDS,
+        fields: SITE_FIELDS,
         children: &[Kind::Building],
     },
     KindSchema {
@@ -380,6 +403,7 @@ pub static SCHEMAS: &[KindSchema] = &[
             f("active_params", Count, "Parameters active per token (MoE); equals params for dense models."),
             f("kv_bytes_per_token", Q(Dim::INFORMATION_PER_TOKEN), "KV-cache size per token of context."),
             f("context", Q(Dim::TOKENS), "Longest context."),
+            f("repository", Str, "Where the weights are published (a Hugging Face repository), for serving engines."),
         ],
         children: &[],
     },
@@ -460,6 +484,11 @@ pub static SCHEMAS: &[KindSchema] = &[
             bound("tpot_p99", TIME, "99th-percentile time per output token."),
             bound("rtt", TIME, "Round trip between any two GPUs of the placement."),
             bound("energy_per_token", Q(Dim::ENERGY_PER_TOKEN), "Energy per generated token."),
+            f(
+                "tier",
+                ValueType::Enum(&["agent", "human"]),
+                "Who waits for the answer; agent-facing services get the higher Kubernetes priority (default: `agent` when `rtt` is bounded below 200 ms).",
+            ),
         ],
         children: &[],
     },
@@ -468,7 +497,12 @@ pub static SCHEMAS: &[KindSchema] = &[
         name: "serving",
         role: Role::SubRecord,
         doc: "How the service is deployed.",
-        fields: &[f("image", Str, "Container image."), f("engine", Str, "Serving engine (for example `vllm`, `sglang`, `trt-llm`).")],
+        fields: &[
+            f("image", Str, "Container image."),
+            f("engine", Str, "Serving engine (for example `vllm`, `sglang`, `trt-llm`)."),
+            f("namespace", Str, "Kubernetes namespace (default: the service's name)."),
+            def("port", Count, Default::Number(8000.0), "Port the engine serves on."),
+        ],
         children: &[],
     },
 ];

@@ -5,9 +5,10 @@
 //! writes one of them; the `fabric build` command puts them in place atomically.
 
 pub mod cabling;
+pub mod k8s;
 pub mod report;
 
-use crate::db::{Project, inventory, network, plant};
+use crate::db::{Project, cluster, inventory, network, plant};
 use std::io::{self, Write};
 
 /// A part of the artifact tree that `fabric build --emit` can select.
@@ -15,21 +16,25 @@ use std::io::{self, Write};
 pub enum Part {
     /// `cabling/`: NetBox CSVs, the bill of materials and plan.json.
     Cabling,
+    /// `k8s/`: Node labels, Kueue queues, LeaderWorkerSets, a kustomization.
+    K8s,
 }
 
 impl Part {
     /// Every part this version emits, in tree order.
-    pub const ALL: &[Part] = &[Part::Cabling];
+    pub const ALL: &[Part] = &[Part::Cabling, Part::K8s];
 
     /// Its name on the command line and its folder.
     pub fn name(self) -> &'static str {
         match self {
             Part::Cabling => "cabling",
+            Part::K8s => "k8s",
         }
     }
 }
 
-/// The artifact files, relative to OUT, with the part that writes them (`None`: always).
+/// The fixed artifact files, relative to OUT, with the part that writes them (`None`:
+/// always); `k8s/` adds one file per inference service.
 pub const ARTIFACTS: &[(&str, Option<Part>)] = &[
     ("report.json", None),
     ("cabling/sites.csv", Some(Part::Cabling)),
@@ -43,9 +48,14 @@ pub const ARTIFACTS: &[(&str, Option<Part>)] = &[
     ("cabling/plan.json", Some(Part::Cabling)),
 ];
 
-/// The files a build of `parts` writes, relative to OUT, in writing order.
-pub fn artifacts(parts: &[Part]) -> Vec<&'static str> {
-    ARTIFACTS.iter().filter(|(_, part)| part.is_none_or(|p| parts.contains(&p))).map(|(path, _)| *path).collect()
+/// The files a build of `parts` writes for a checked spec, relative to OUT, in writing order.
+pub fn artifacts(db: &dyn salsa::Database, project: Project, parts: &[Part]) -> Vec<String> {
+    let mut files: Vec<String> =
+        ARTIFACTS.iter().filter(|(_, part)| part.is_none_or(|p| parts.contains(&p))).map(|(path, _)| path.to_string()).collect();
+    if parts.contains(&Part::K8s) {
+        files.extend(k8s::Kubernetes::new(plant(db, project), cluster(db, project)).files());
+    }
+    files
 }
 
 /// Writes the artifact at `path` (one of [`ARTIFACTS`]) of a checked spec to `out`.
@@ -58,6 +68,11 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
         return out.flush();
     }
     let plant = plant(db, project);
+    if path.starts_with("k8s/") {
+        let mut out = io::BufWriter::new(out);
+        k8s::Kubernetes::new(plant, cluster(db, project)).write(path, &mut out)?;
+        return out.flush();
+    }
     let net = network(db, project);
     let inv = inventory(db, project);
     let emitter = cabling::Cabling::new(plant, net, inv);

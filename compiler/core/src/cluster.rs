@@ -1,0 +1,523 @@
+//! The cluster as Kubernetes sees it: every server a Node with a DNS-safe hostname and its
+//! topology labels, the Kueue topology levels, and every inference service with its
+//! Kubernetes names, replica shape (pods per replica, GPUs per pod) and the topology level
+//! that keeps a replica together. Names Kubernetes would refuse, or that collide once made
+//! DNS-safe, are E0802; a replica that cannot be split into equal pods is E0803.
+//!
+//! Naming (docs/artifacts.md): a name part is made DNS-safe by lower-casing it, writing an
+//! index without brackets (`r[1]` → `r1`) and `-` for `_`; hostnames follow the site's
+//! `hostname_format`; label values are the DNS-safe path below the site joined by `.`.
+
+use crate::diagnostic::{Diagnostic, Label, codes};
+use crate::inventory::{DeviceSource, Inventory};
+use crate::network::{Network, TIER_NAMES};
+use crate::plant::{InstanceId, Plant};
+use crate::resolve::{DeclId, Value};
+use crate::schema::{HOSTNAME_FORMAT, K8S_LABEL_PREFIX, Kind};
+use std::collections::{BTreeMap, HashMap};
+
+/// The files of `k8s/` besides the per-service ones (`k8s/<name>.yaml`), in writing order
+/// with the kustomization last: a service may not take these names.
+pub const RESERVED_NAMES: &[&str] = &["namespaces", "nodes", "priority-classes", "kueue", "kustomization"];
+
+/// The label Kubernetes sets to a node's hostname, the lowest Kueue topology level.
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+
+/// One server as a Kubernetes Node.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ClusterNode {
+    /// Its device in the inventory.
+    pub device: u32,
+    /// The plant instance.
+    pub instance: InstanceId,
+    /// Its Node name.
+    pub hostname: String,
+    /// Its labels, by key.
+    pub labels: BTreeMap<String, String>,
+    /// GPUs in it.
+    pub gpus: u32,
+    /// Its GPU model, DNS-safe (the ResourceFlavor it belongs to).
+    pub gpu_model: Option<String>,
+    /// CPU cores, where every CPU has a `cores` figure.
+    pub cpu_cores: Option<f64>,
+    /// CPU memory in bytes, where every CPU has a `memory` figure.
+    pub memory_bytes: Option<f64>,
+}
+
+/// Who waits for a service's answers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord)]
+pub enum Tier {
+    /// Agents calling agents: sub-millisecond round trips.
+    Agent,
+    /// People: hundreds of milliseconds are fine.
+    Human,
+}
+
+impl Tier {
+    /// Its name in specs and PriorityClass names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Agent => "agent",
+            Tier::Human => "human",
+        }
+    }
+}
+
+/// One inference service as a LeaderWorkerSet.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ClusterService {
+    /// The `inference` instance.
+    pub instance: InstanceId,
+    /// Its Kubernetes name (LeaderWorkerSet, Service, LocalQueue).
+    pub name: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// Replicas.
+    pub replicas: u32,
+    /// GPUs per replica.
+    pub gpus_per_replica: u32,
+    /// Pods per replica (the LeaderWorkerSet's `size`).
+    pub pods_per_replica: u32,
+    /// GPUs per pod.
+    pub gpus_per_pod: u32,
+    /// The topology level label a replica must stay inside.
+    pub level: String,
+    /// Why that level, for a comment in the manifest.
+    pub level_reason: String,
+    /// The GPU flavor of its placement.
+    pub gpu_model: Option<String>,
+}
+
+/// The Kubernetes view of a spec.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Cluster {
+    /// The DNS-safe name of the (first) site: the Topology, ClusterQueue and flavor prefix.
+    pub site: String,
+    /// The label prefix.
+    pub prefix: String,
+    /// Kueue topology levels, top to bottom, ending with [`HOSTNAME_LABEL`].
+    pub levels: Vec<String>,
+    /// Every server.
+    pub nodes: Vec<ClusterNode>,
+    /// Every inference service.
+    pub services: Vec<ClusterService>,
+    /// Names Kubernetes would refuse and replicas it cannot shape.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A name part made DNS-safe: lower case, `[n]` as `n`, `-` for anything else, no leading,
+/// trailing or doubled `-`.
+pub fn dns_part(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c == '[' || c == ']' {
+            continue;
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Whether `name` is a DNS-1123 label (at most 63 of `a-z0-9-`, alphanumeric at both ends).
+pub fn is_dns_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// Whether `name` is a DNS-1123 subdomain (dot-separated labels, at most 253 characters).
+pub fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+/// Whether `value` is a valid label value (at most 63 of `A-Za-z0-9-_.`, alphanumeric at both ends).
+pub fn is_label_value(value: &str) -> bool {
+    value.len() <= 63
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && value.bytes().next().is_none_or(|b| b.is_ascii_alphanumeric())
+        && value.bytes().last().is_none_or(|b| b.is_ascii_alphanumeric())
+}
+
+struct Builder<'a> {
+    plant: &'a Plant,
+    net: &'a Network,
+    inv: &'a Inventory,
+    cluster: Cluster,
+}
+
+impl Builder<'_> {
+    fn error(&mut self, code: crate::diagnostic::Code, decl: DeclId, message: String, label: String, help: &str) -> Diagnostic {
+        let d = self.plant.program.decl(decl);
+        Diagnostic::error(code, message, Label::new(d.file, d.name_span, label)).with_help(help.to_string())
+    }
+
+    /// The DNS-safe path of `id` below its site, joined by `.`.
+    fn label_path(&self, id: InstanceId) -> String {
+        let mut parts = Vec::new();
+        let mut current = Some(id);
+        while let Some(c) = current {
+            if self.plant.get(c).parent.is_some() {
+                parts.push(dns_part(&self.plant.name(c)));
+            }
+            current = self.plant.get(c).parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+
+    fn hostname(&self, format: &str, node: InstanceId) -> String {
+        let part = |kind: Kind| self.plant.ancestor(node, kind).map(|a| dns_part(&self.plant.name(a))).unwrap_or_default();
+        let rack = self.plant.get(node).parent.map(|r| dns_part(&self.plant.name(r))).unwrap_or_default();
+        format
+            .replace("{site}", &part(Kind::Site))
+            .replace("{building}", &part(Kind::Building))
+            .replace("{hall}", &part(Kind::Hall))
+            .replace("{row}", &part(Kind::Row))
+            .replace("{rack}", &rack)
+            .replace("{node}", &dns_part(&self.plant.name(node)))
+            .replace("{path}", &self.label_path(node).replace('.', "-"))
+    }
+
+    fn nodes(&mut self) {
+        let plant = self.plant;
+        let program = &plant.program;
+        let mut seen_host: HashMap<String, InstanceId> = HashMap::new();
+        let mut reported: std::collections::HashSet<DeclId> = std::collections::HashSet::new();
+        for (d, device) in self.inv.devices.iter().enumerate() {
+            let DeviceSource::Plant(id) = device.source else { continue };
+            if plant.kind(id) != Kind::Node {
+                continue;
+            }
+            let site = crate::inventory::root_of(plant, id);
+            let format = plant.field(site, "hostname_format").and_then(|f| f.text().map(str::to_string));
+            let format = format.unwrap_or_else(|| HOSTNAME_FORMAT.to_string());
+            let hostname = self.hostname(&format, id);
+            let decl = plant.get(id).decl;
+            if !is_dns_subdomain(&hostname) && reported.insert(decl) {
+                let label = match crate::check::field_origin(program, plant.get(site).decl, "hostname_format") {
+                    Some((file, span)) => Label::new(file, span, "hostnames are made from this format"),
+                    None => Label::new(
+                        program.decl(decl).file,
+                        program.decl(decl).name_span,
+                        format!("hostnames follow the default format `{HOSTNAME_FORMAT}`"),
+                    ),
+                };
+                self.cluster.diagnostics.push(
+                    Diagnostic::error(
+                        codes::E0802,
+                        format!("`{}` would get the hostname `{hostname}`, which is not a valid Kubernetes node name", plant.path(id)),
+                        label,
+                    )
+                    .with_note("a node name is a DNS-1123 subdomain: labels of at most 63 characters from a-z, 0-9 and `-`, 253 in all")
+                    .with_path(plant.path(id))
+                    .with_help("use placeholders that give every node a non-empty, short name, such as `{rack}-{node}`"),
+                );
+            }
+            if let Some(&other) = seen_host.get(&hostname) {
+                if reported.insert(decl) {
+                    let d = self.error(
+                        codes::E0802,
+                        decl,
+                        format!("`{}` and `{}` both get the hostname `{hostname}`", plant.path(other), plant.path(id)),
+                        "this node's hostname collides".into(),
+                        "rename one of them, or set the site's `hostname_format` to a form that tells them apart (`{path}` uses the whole path)",
+                    );
+                    let d = match crate::check::field_origin(program, plant.get(site).decl, "hostname_format") {
+                        Some((file, span)) => d.with_label(Label::new(file, span, "hostnames are made from this format")),
+                        None => d.with_note(format!("hostnames follow the default format `{HOSTNAME_FORMAT}`")),
+                    };
+                    self.cluster.diagnostics.push(d.with_path(plant.path(id)));
+                }
+                continue;
+            }
+            seen_host.insert(hostname.clone(), id);
+            let prefix = plant.field(site, "k8s_label_prefix").and_then(|f| f.text().map(str::to_string));
+            let prefix = prefix.unwrap_or_else(|| K8S_LABEL_PREFIX.to_string());
+            let mut labels = BTreeMap::new();
+            labels.insert(HOSTNAME_LABEL.to_string(), hostname.clone());
+            labels.insert("topology.kubernetes.io/region".to_string(), dns_part(&plant.name(site)));
+            for (kind, key) in [(Kind::Building, "building"), (Kind::Hall, "hall"), (Kind::Row, "row"), (Kind::Rack, "rack")] {
+                if let Some(a) = plant.ancestor(id, kind) {
+                    labels.insert(format!("{prefix}/{key}"), self.label_path(a));
+                }
+            }
+            if let Some(b) = labels.get(&format!("{prefix}/building")).cloned() {
+                labels.insert("topology.kubernetes.io/zone".to_string(), b);
+            }
+            let rack = plant.ancestor(id, Kind::Rack);
+            let nvlink_rack = rack.filter(|&r| plant.field(r, "nvlink_domain").and_then(|f| f.boolean()).unwrap_or(false));
+            let domain = match nvlink_rack {
+                Some(r) => self.label_path(r),
+                None => self.label_path(id),
+            };
+            labels.insert(format!("{prefix}/nvlink-domain"), domain);
+            let mut gpus = 0;
+            let mut gpu_model = None;
+            let (mut cores, mut memory) = (Some(0.0), Some(0.0));
+            let mut leaf = None;
+            for c in plant.subtree(id) {
+                match plant.kind(c) {
+                    Kind::Gpu => {
+                        gpus += 1;
+                        gpu_model.get_or_insert_with(|| dns_part(&crate::inventory::type_name(plant, plant.get(c).decl)));
+                    }
+                    Kind::Cpu => {
+                        cores = cores.zip(plant.field(c, "cores").and_then(|f| f.number())).map(|(a, b)| a + b);
+                        memory = memory.zip(plant.field(c, "memory").and_then(|f| f.number())).map(|(a, b)| a + b);
+                    }
+                    Kind::Nic if leaf.is_none() => leaf = self.net.endpoint_of.get(&c).map(|&e| self.net.endpoints[e as usize]),
+                    _ => {}
+                }
+            }
+            if let Some(model) = &gpu_model {
+                labels.insert(format!("{prefix}/gpu"), model.clone());
+            }
+            if let Some(e) = leaf {
+                let sw = self.net.switches[e.leaf as usize];
+                let fabric = self.net.fabrics.get(sw.fabric as usize).map(|f| dns_part(&f.name)).unwrap_or_default();
+                labels.insert(format!("{prefix}/fabric-leaf"), format!("{fabric}.{}-{}", TIER_NAMES[0], sw.number));
+                let block = if self.net.fabrics[sw.fabric as usize].tiers >= 3 { format!("{fabric}.pod-{}", sw.pod + 1) } else { fabric };
+                labels.insert(format!("{prefix}/fabric-block"), block);
+            }
+            let bad: Vec<(String, String)> =
+                labels.iter().filter(|(_, v)| !is_label_value(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            if let Some((key, value)) = bad.first()
+                && reported.insert(decl)
+            {
+                let d = self.error(
+                    codes::E0802,
+                    decl,
+                    format!("the label `{key}` of `{}` would be `{value}`, which Kubernetes refuses", plant.path(id)),
+                    "labels are made from this node's path".into(),
+                    "a label value has at most 63 characters; shorten the names along the path",
+                );
+                self.cluster.diagnostics.push(d.with_path(plant.path(id)));
+            }
+            if self.cluster.prefix.is_empty() {
+                self.cluster.prefix = prefix;
+                self.cluster.site = dns_part(&plant.name(site));
+            }
+            let (cpu_cores, memory_bytes) =
+                if plant.subtree(id).any(|c| plant.kind(c) == Kind::Cpu) { (cores, memory) } else { (None, None) };
+            self.cluster.nodes.push(ClusterNode {
+                device: d as u32,
+                instance: id,
+                hostname,
+                labels,
+                gpus,
+                gpu_model,
+                cpu_cores,
+                memory_bytes,
+            });
+        }
+        if self.cluster.prefix.is_empty() {
+            self.cluster.prefix = K8S_LABEL_PREFIX.to_string();
+        }
+        let p = &self.cluster.prefix;
+        self.cluster.levels =
+            vec![format!("{p}/building"), format!("{p}/hall"), format!("{p}/row"), format!("{p}/rack"), HOSTNAME_LABEL.to_string()];
+    }
+
+    fn services(&mut self) {
+        let plant = self.plant;
+        let program = &plant.program;
+        let node_of: HashMap<InstanceId, usize> = self.cluster.nodes.iter().enumerate().map(|(i, n)| (n.instance, i)).collect();
+        let mut names: HashMap<String, InstanceId> = HashMap::new();
+        for root in plant.roots() {
+            if plant.kind(root) != Kind::Inference {
+                continue;
+            }
+            let decl = plant.get(root).decl;
+            let own = plant.name(root);
+            let name = dns_part(&own);
+            let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
+            let slo = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Slo);
+            let namespace = serving.and_then(|s| program.field(s, "namespace")).and_then(|f| f.text().map(str::to_string));
+            let namespace = namespace.unwrap_or_else(|| name.clone());
+            if RESERVED_NAMES.contains(&name.as_str()) {
+                let d = self.error(
+                    codes::E0802,
+                    decl,
+                    format!("the service `{own}` would be written to k8s/{name}.yaml, which holds the {name} manifests"),
+                    "this name".into(),
+                    "rename the service",
+                );
+                self.cluster.diagnostics.push(d);
+                continue;
+            }
+            if !is_dns_label(&name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) || name.len() > 52 {
+                let d = self.error(
+                    codes::E0802,
+                    decl,
+                    format!("the service `{own}` cannot be named `{name}` in Kubernetes"),
+                    "this name".into(),
+                    "a service name starts with a letter and has at most 52 characters (LeaderWorkerSet adds suffixes to its pods' names)",
+                );
+                self.cluster.diagnostics.push(d);
+                continue;
+            }
+            if !is_dns_label(&namespace) {
+                let d = self.error(
+                    codes::E0802,
+                    serving.unwrap_or(decl),
+                    format!("`{namespace}` is not a valid Kubernetes namespace"),
+                    "the namespace is set here".into(),
+                    "a namespace has at most 63 characters from a-z, 0-9 and `-`",
+                );
+                self.cluster.diagnostics.push(d);
+                continue;
+            }
+            if let Some(&other) = names.get(&format!("{namespace}/{name}")) {
+                let d = self.error(
+                    codes::E0802,
+                    decl,
+                    format!("the services `{}` and `{own}` both become `{name}` in namespace `{namespace}`", plant.name(other)),
+                    "this service's name collides".into(),
+                    "rename one of them",
+                );
+                self.cluster.diagnostics.push(d);
+                continue;
+            }
+            names.insert(format!("{namespace}/{name}"), root);
+            let tier = match slo.and_then(|s| program.field(s, "tier")).and_then(|f| f.text().map(str::to_string)).as_deref() {
+                Some("human") => Tier::Human,
+                Some(_) => Tier::Agent,
+                None => {
+                    let rtt = slo.and_then(|s| program.decl(s).bounds.iter().find(|b| b.name == "rtt")).and_then(|b| match b.value {
+                        Value::Number { value, .. } => Some(value),
+                        _ => None,
+                    });
+                    if rtt.is_some_and(|r| r < 0.2) { Tier::Agent } else { Tier::Human }
+                }
+            };
+            let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0).max(0.0) as u32;
+            let (replicas, gpus_per_replica) = (num("replicas"), num("gpus_per_replica"));
+            let placed: Vec<InstanceId> = crate::network::field_path(plant, decl, "placement")
+                .and_then(|p| plant.select(&p).ok())
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|&s| plant.subtree(s))
+                .filter(|&i| plant.kind(i) == Kind::Gpu)
+                .collect();
+            let nodes: Vec<&ClusterNode> = {
+                let mut seen = std::collections::BTreeSet::new();
+                placed
+                    .iter()
+                    .filter_map(|&g| plant.ancestor(g, Kind::Node))
+                    .filter_map(|n| {
+                        let mut top = n;
+                        while let Some(p) = plant.get(top).parent.filter(|&p| plant.kind(p) == Kind::Node) {
+                            top = p;
+                        }
+                        node_of.get(&top).copied()
+                    })
+                    .filter(|&i| seen.insert(i))
+                    .map(|i| &self.cluster.nodes[i])
+                    .collect()
+            };
+            let gpus_per_node = nodes.iter().map(|n| n.gpus).filter(|&g| g > 0).min().unwrap_or(0);
+            let gpu_model = nodes.first().and_then(|n| n.gpu_model.clone());
+            if gpus_per_node == 0 || gpus_per_replica == 0 {
+                continue; // nothing placed: the placement checks report it
+            }
+            let (pods, per_pod) = if gpus_per_replica <= gpus_per_node {
+                (1, gpus_per_replica)
+            } else {
+                (gpus_per_replica.div_ceil(gpus_per_node), gpus_per_node)
+            };
+            if gpus_per_replica > gpus_per_node && !gpus_per_replica.is_multiple_of(gpus_per_node) {
+                let (file, span) = crate::check::field_origin(program, decl, "gpus_per_replica")
+                    .unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
+                self.cluster.diagnostics.push(
+                    Diagnostic::error(
+                        codes::E0803,
+                        format!(
+                            "a replica of {gpus_per_replica} GPUs cannot be split into pods of equal size on nodes of {gpus_per_node} GPUs"
+                        ),
+                        Label::new(file, span, format!("{gpus_per_replica} is not a multiple of {gpus_per_node}")),
+                    )
+                    .with_note("a LeaderWorkerSet group is pods of one shape, one pod per node")
+                    .with_path(own.clone())
+                    .with_help(format!(
+                        "use a multiple of {gpus_per_node}, such as {} or {}",
+                        gpus_per_replica / gpus_per_node * gpus_per_node,
+                        pods * gpus_per_node
+                    )),
+                );
+                continue;
+            }
+            let (level, reason) = self.level(&placed, gpus_per_replica, pods);
+            self.cluster.services.push(ClusterService {
+                instance: root,
+                name,
+                namespace,
+                tier,
+                replicas,
+                gpus_per_replica,
+                pods_per_replica: pods,
+                gpus_per_pod: per_pod,
+                level,
+                level_reason: reason,
+                gpu_model,
+            });
+        }
+    }
+
+    /// The lowest topology level whose domains hold a replica: the node for a one-pod
+    /// replica, the rack when racks are NVLink domains large enough, else the smallest level
+    /// where some domain of the placement has enough GPUs.
+    fn level(&self, gpus: &[InstanceId], per_replica: u32, pods: u32) -> (String, String) {
+        let plant = self.plant;
+        let p = &self.cluster.prefix;
+        if pods == 1 {
+            return (HOSTNAME_LABEL.into(), format!("a replica ({per_replica} GPUs) fits in one node, inside its NVLink domain"));
+        }
+        let largest = |kind: Kind| -> u32 {
+            let mut counts: HashMap<InstanceId, u32> = HashMap::new();
+            for &g in gpus {
+                if let Some(a) = plant.ancestor(g, kind) {
+                    *counts.entry(a).or_insert(0) += 1;
+                }
+            }
+            counts.values().copied().max().unwrap_or(0)
+        };
+        let nvlink_racks = gpus
+            .iter()
+            .filter_map(|&g| plant.ancestor(g, Kind::Rack))
+            .all(|r| plant.field(r, "nvlink_domain").and_then(|f| f.boolean()).unwrap_or(false));
+        let rack_gpus = largest(Kind::Rack);
+        if nvlink_racks && rack_gpus >= per_replica {
+            return (
+                format!("{p}/rack"),
+                format!("the racks are NVLink domains of {rack_gpus} GPUs: a replica of {per_replica} GPUs stays inside one"),
+            );
+        }
+        for (kind, key) in [(Kind::Rack, "rack"), (Kind::Row, "row"), (Kind::Hall, "hall"), (Kind::Building, "building")] {
+            let most = largest(kind);
+            if most >= per_replica {
+                return (
+                    format!("{p}/{key}"),
+                    format!(
+                        "no NVLink domain holds a replica of {per_replica} GPUs; the smallest level that does is the {key} ({most} GPUs)"
+                    ),
+                );
+            }
+        }
+        (format!("{p}/building"), format!("no single building of the placement holds a replica of {per_replica} GPUs"))
+    }
+}
+
+/// Builds the Kubernetes view of a checked spec.
+pub fn build(plant: &Plant, net: &Network, inv: &Inventory) -> Cluster {
+    let mut b = Builder { plant, net, inv, cluster: Cluster::default() };
+    b.nodes();
+    b.services();
+    b.cluster
+}

@@ -1,0 +1,514 @@
+//! Kubernetes manifests (ARTIFACTS.md, `OUT/k8s/`): Node topology labels, Kueue's Topology,
+//! ResourceFlavors, ClusterQueue and LocalQueues, one LeaderWorkerSet with its Service per
+//! inference service, PriorityClasses per SLO tier, Namespaces, and a kustomization.
+//!
+//! Core objects are k8s-openapi types; Kueue and LeaderWorkerSet objects are serde structs
+//! with their CRDs' field names; YAML is written by serde-saphyr (which quotes `yes`, `on`,
+//! `1e3` and other strings YAML 1.1 readers would misread). Names and shapes come from the
+//! [`Cluster`] stage, which has already reported what Kubernetes would refuse.
+
+use crate::cluster::{Cluster, ClusterService, Tier};
+use crate::plant::Plant;
+use crate::resolve::Program;
+use crate::schema::Kind;
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvVar, Namespace, Node, PodSpec, PodTemplateSpec, ResourceRequirements, Service, ServicePort, ServiceSpec,
+    Toleration,
+};
+use k8s_openapi::api::scheduling::v1::PriorityClass;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// The GPU resource name of NVIDIA's device plugin.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+/// The image used when a service's `serving` block names none.
+pub const DEFAULT_IMAGE: &str = "vllm/vllm-openai:latest";
+
+/// The PriorityClass of a tier, and its value (agent-facing above human-facing).
+pub fn priority_class(tier: Tier) -> (&'static str, i32) {
+    match tier {
+        Tier::Agent => ("fabric-agent-facing", 100_000),
+        Tier::Human => ("fabric-human-facing", 10_000),
+    }
+}
+
+fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
+    ObjectMeta { name: Some(name.to_string()), namespace: namespace.map(str::to_string), ..ObjectMeta::default() }
+}
+
+fn yaml<T: Serialize>(value: &T) -> io::Result<String> {
+    serde_saphyr::to_string(value).map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Writes YAML documents separated by `---`, each after its comment lines.
+fn write_docs(out: &mut dyn Write, docs: &[(String, String)]) -> io::Result<()> {
+    for (i, (comment, doc)) in docs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"---\n")?;
+        }
+        for line in comment.lines() {
+            writeln!(out, "# {line}")?;
+        }
+        out.write_all(doc.as_bytes())?;
+        if !doc.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Object<S: Serialize> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: ObjectMeta,
+    spec: S,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TopologyLevel {
+    node_label: String,
+}
+
+#[derive(Serialize)]
+struct TopologySpec {
+    levels: Vec<TopologyLevel>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceFlavorSpec {
+    node_labels: BTreeMap<String, String>,
+    topology_name: String,
+    tolerations: Vec<Toleration>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceQuota {
+    name: String,
+    nominal_quota: String,
+}
+
+#[derive(Serialize)]
+struct FlavorQuotas {
+    name: String,
+    resources: Vec<ResourceQuota>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceGroup {
+    covered_resources: Vec<String>,
+    flavors: Vec<FlavorQuotas>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClusterQueueSpec {
+    namespace_selector: LabelSelector,
+    resource_groups: Vec<ResourceGroup>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocalQueueSpec {
+    cluster_queue: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LeaderWorkerTemplate {
+    size: u32,
+    restart_policy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leader_template: Option<PodTemplateSpec>,
+    worker_template: PodTemplateSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LeaderWorkerSetSpec {
+    replicas: u32,
+    leader_worker_template: LeaderWorkerTemplate,
+    startup_policy: &'static str,
+}
+
+/// The Kubernetes emitter over one checked spec.
+pub struct Kubernetes<'a> {
+    plant: &'a Plant,
+    cluster: &'a Cluster,
+}
+
+impl<'a> Kubernetes<'a> {
+    /// An emitter over a plant and its cluster view.
+    pub fn new(plant: &'a Plant, cluster: &'a Cluster) -> Self {
+        Kubernetes { plant, cluster }
+    }
+
+    fn program(&self) -> &Program {
+        &self.plant.program
+    }
+
+    /// The files of `k8s/`, relative to OUT, in writing order.
+    pub fn files(&self) -> Vec<String> {
+        let mut files: Vec<String> = crate::cluster::RESERVED_NAMES[..4].iter().map(|f| format!("k8s/{f}.yaml")).collect();
+        files.extend(self.cluster.services.iter().map(|s| format!("k8s/{}.yaml", s.name)));
+        files.push("k8s/kustomization.yaml".into());
+        files
+    }
+
+    /// Writes one file of [`Kubernetes::files`].
+    pub fn write(&self, path: &str, out: &mut dyn Write) -> io::Result<()> {
+        match path.strip_prefix("k8s/").and_then(|p| p.strip_suffix(".yaml")) {
+            Some("namespaces") => self.write_namespaces(out),
+            Some("nodes") => self.write_nodes(out),
+            Some("priority-classes") => self.write_priority_classes(out),
+            Some("kueue") => self.write_kueue(out),
+            Some("kustomization") => self.write_kustomization(out),
+            Some(name) => match self.cluster.services.iter().find(|s| s.name == name) {
+                Some(service) => self.write_service(service, out),
+                None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{path}`"))),
+            },
+            None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{path}`"))),
+        }
+    }
+
+    fn namespaces(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.cluster.services.iter().map(|s| s.namespace.clone()).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn write_namespaces(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut docs = Vec::new();
+        for name in self.namespaces() {
+            docs.push((String::new(), yaml(&Namespace { metadata: meta(&name, None), ..Namespace::default() })?));
+        }
+        if docs.is_empty() {
+            out.write_all(b"# No inference service, so no namespace.\n")?;
+        }
+        write_docs(out, &docs)
+    }
+
+    fn write_nodes(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut docs = Vec::with_capacity(self.cluster.nodes.len());
+        for (i, node) in self.cluster.nodes.iter().enumerate() {
+            let comment = if i == 0 {
+                format!(
+                    "One Node per server with its topology labels; apply to label the nodes that join the cluster.\nNode names follow the site's `hostname_format`; labels use the prefix `{}`.",
+                    self.cluster.prefix
+                )
+            } else {
+                String::new()
+            };
+            let object =
+                Node { metadata: ObjectMeta { labels: Some(node.labels.clone()), ..meta(&node.hostname, None) }, ..Node::default() };
+            docs.push((comment, yaml(&object)?));
+        }
+        write_docs(out, &docs)
+    }
+
+    fn write_priority_classes(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mut tiers: Vec<Tier> = self.cluster.services.iter().map(|s| s.tier).collect();
+        tiers.sort();
+        tiers.dedup();
+        let mut docs = Vec::new();
+        for tier in tiers {
+            let (name, value) = priority_class(tier);
+            let description = match tier {
+                Tier::Agent => "Agent-facing inference: agents call each other and wait on every round trip.",
+                Tier::Human => "Human-facing inference: people tolerate hundreds of milliseconds.",
+            };
+            let object = PriorityClass {
+                metadata: meta(name, None),
+                value: Some(value),
+                global_default: Some(false),
+                description: Some(description.into()),
+                ..PriorityClass::default()
+            };
+            docs.push((String::new(), yaml(&object)?));
+        }
+        if docs.is_empty() {
+            out.write_all(b"# No inference service, so no priority class.\n")?;
+        }
+        write_docs(out, &docs)
+    }
+
+    fn flavor_name(&self, model: &str) -> String {
+        format!("{}-{model}", self.cluster.site)
+    }
+
+    fn write_kueue(&self, out: &mut dyn Write) -> io::Result<()> {
+        let c = self.cluster;
+        let mut docs = Vec::new();
+        let topology = Object {
+            api_version: "kueue.x-k8s.io/v1beta1",
+            kind: "Topology",
+            metadata: meta(&c.site, None),
+            spec: TopologySpec { levels: c.levels.iter().map(|l| TopologyLevel { node_label: l.clone() }).collect() },
+        };
+        docs.push(("The plant's levels, building to node, for topology-aware scheduling.".to_string(), yaml(&topology)?));
+        // One flavor per GPU model, with the plant's capacity as its quota.
+        let mut by_model: BTreeMap<String, (u64, Option<f64>, Option<f64>)> = BTreeMap::new();
+        for node in &c.nodes {
+            let Some(model) = &node.gpu_model else { continue };
+            let e = by_model.entry(model.clone()).or_insert((0, Some(0.0), Some(0.0)));
+            e.0 += u64::from(node.gpus);
+            e.1 = e.1.zip(node.cpu_cores).map(|(a, b)| a + b);
+            e.2 = e.2.zip(node.memory_bytes).map(|(a, b)| a + b);
+        }
+        let prefix = &c.prefix;
+        for model in by_model.keys() {
+            let flavor = Object {
+                api_version: "kueue.x-k8s.io/v1beta1",
+                kind: "ResourceFlavor",
+                metadata: meta(&self.flavor_name(model), None),
+                spec: ResourceFlavorSpec {
+                    node_labels: BTreeMap::from([(format!("{prefix}/gpu"), model.clone())]),
+                    topology_name: c.site.clone(),
+                    tolerations: vec![Toleration {
+                        key: Some(GPU_RESOURCE.into()),
+                        operator: Some("Exists".into()),
+                        effect: Some("NoSchedule".into()),
+                        ..Toleration::default()
+                    }],
+                },
+            };
+            docs.push((String::new(), yaml(&flavor)?));
+        }
+        let cpu_known = by_model.values().all(|v| v.1.is_some());
+        let memory_known = by_model.values().all(|v| v.2.is_some());
+        let mut covered = vec![GPU_RESOURCE.to_string()];
+        if cpu_known {
+            covered.push("cpu".into());
+        }
+        if memory_known {
+            covered.push("memory".into());
+        }
+        let flavors = by_model
+            .iter()
+            .map(|(model, (gpus, cores, memory))| {
+                let mut resources = vec![ResourceQuota { name: GPU_RESOURCE.into(), nominal_quota: gpus.to_string() }];
+                if cpu_known {
+                    resources.push(ResourceQuota { name: "cpu".into(), nominal_quota: format!("{}", cores.unwrap_or(0.0).round() as u64) });
+                }
+                if memory_known {
+                    resources
+                        .push(ResourceQuota { name: "memory".into(), nominal_quota: format!("{}", memory.unwrap_or(0.0).round() as u64) });
+                }
+                FlavorQuotas { name: self.flavor_name(model), resources }
+            })
+            .collect();
+        let queue = Object {
+            api_version: "kueue.x-k8s.io/v1beta1",
+            kind: "ClusterQueue",
+            metadata: meta(&c.site, None),
+            spec: ClusterQueueSpec {
+                namespace_selector: LabelSelector::default(),
+                resource_groups: vec![ResourceGroup { covered_resources: covered, flavors }],
+            },
+        };
+        docs.push((
+            "The plant's whole capacity: GPUs per model, and CPU cores and memory where every CPU has the figure.".to_string(),
+            yaml(&queue)?,
+        ));
+        for s in &c.services {
+            let local = Object {
+                api_version: "kueue.x-k8s.io/v1beta1",
+                kind: "LocalQueue",
+                metadata: meta(&s.name, Some(&s.namespace)),
+                spec: LocalQueueSpec { cluster_queue: c.site.clone() },
+            };
+            docs.push((String::new(), yaml(&local)?));
+        }
+        write_docs(out, &docs)
+    }
+
+    /// The engine's command line for one pod (`leader`: the group's first pod).
+    fn command(&self, s: &ClusterService, leader: bool) -> (Option<Vec<String>>, Vec<EnvVar>) {
+        let program = self.program();
+        let decl = self.plant.get(s.instance).decl;
+        let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
+        let engine = serving.and_then(|c| program.field(c, "engine")).and_then(|f| f.text().map(str::to_string));
+        let port = serving.and_then(|c| program.field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as u32;
+        let model = program.field(decl, "model").and_then(|f| f.type_id());
+        let repository = model.and_then(|m| program.field(m, "repository")).and_then(|f| f.text().map(str::to_string));
+        let repository = repository.unwrap_or_else(|| model.and_then(|m| program.decl(m).name.clone()).unwrap_or_default());
+        let (tp, pods) = (s.gpus_per_pod.to_string(), s.pods_per_replica.to_string());
+        let shell = |line: String| Some(vec!["/bin/sh".to_string(), "-c".to_string(), line]);
+        match engine.as_deref().unwrap_or("vllm") {
+            "vllm" if s.pods_per_replica == 1 => (
+                Some(
+                    ["vllm", "serve", &repository, "--tensor-parallel-size", &tp, "--port", &port.to_string()].map(str::to_string).to_vec(),
+                ),
+                Vec::new(),
+            ),
+            // Multi-node vLLM: a Ray cluster per group, the leader serves.
+            "vllm" if leader => (
+                shell(format!(
+                    "ray start --head --port=6379 && vllm serve {repository} --tensor-parallel-size {tp} --pipeline-parallel-size {pods} --distributed-executor-backend ray --port {port}"
+                )),
+                Vec::new(),
+            ),
+            "vllm" => (shell("ray start --address=$(LWS_LEADER_ADDRESS):6379 --block".into()), Vec::new()),
+            "sglang" => (
+                Some(
+                    [
+                        "python3",
+                        "-m",
+                        "sglang.launch_server",
+                        "--model-path",
+                        &repository,
+                        "--tp",
+                        &s.gpus_per_replica.to_string(),
+                        "--nnodes",
+                        &pods,
+                        "--node-rank",
+                        "$(LWS_WORKER_INDEX)",
+                        "--dist-init-addr",
+                        "$(LWS_LEADER_ADDRESS):20000",
+                        "--host",
+                        "0.0.0.0",
+                        "--port",
+                        &port.to_string(),
+                    ]
+                    .map(str::to_string)
+                    .to_vec(),
+                ),
+                Vec::new(),
+            ),
+            // Other engines: the image's own entry point, told the group's shape.
+            _ => (
+                None,
+                vec![
+                    EnvVar { name: "FABRIC_MODEL".into(), value: Some(repository), ..EnvVar::default() },
+                    EnvVar { name: "FABRIC_GPUS_PER_REPLICA".into(), value: Some(s.gpus_per_replica.to_string()), ..EnvVar::default() },
+                    EnvVar { name: "FABRIC_PODS_PER_REPLICA".into(), value: Some(pods), ..EnvVar::default() },
+                ],
+            ),
+        }
+    }
+
+    fn pod_template(&self, s: &ClusterService, leader: bool) -> PodTemplateSpec {
+        let program = self.program();
+        let decl = self.plant.get(s.instance).decl;
+        let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
+        let image = serving.and_then(|c| program.field(c, "image")).and_then(|f| f.text().map(str::to_string));
+        let port = serving.and_then(|c| program.field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as i32;
+        let (command, env) = self.command(s, leader);
+        let mut labels = BTreeMap::from([("kueue.x-k8s.io/queue-name".to_string(), s.name.clone())]);
+        labels.insert("fabric-lang.org/role".into(), if leader { "leader" } else { "worker" }.into());
+        let annotations = BTreeMap::from([
+            ("kueue.x-k8s.io/podset-required-topology".to_string(), s.level.clone()),
+            ("kueue.x-k8s.io/podset-group-name".to_string(), s.name.clone()),
+        ]);
+        let gpus = BTreeMap::from([(GPU_RESOURCE.to_string(), Quantity(s.gpus_per_pod.to_string()))]);
+        let container = Container {
+            name: "engine".into(),
+            image: Some(image.unwrap_or_else(|| DEFAULT_IMAGE.to_string())),
+            command,
+            env: (!env.is_empty()).then_some(env),
+            ports: leader.then(|| vec![ContainerPort { container_port: port, name: Some("http".into()), ..ContainerPort::default() }]),
+            resources: Some(ResourceRequirements { limits: Some(gpus), ..ResourceRequirements::default() }),
+            ..Container::default()
+        };
+        PodTemplateSpec {
+            metadata: Some(ObjectMeta { labels: Some(labels), annotations: Some(annotations), ..ObjectMeta::default() }),
+            spec: Some(PodSpec {
+                containers: vec![container],
+                priority_class_name: Some(priority_class(s.tier).0.into()),
+                tolerations: Some(vec![Toleration {
+                    key: Some(GPU_RESOURCE.into()),
+                    operator: Some("Exists".into()),
+                    effect: Some("NoSchedule".into()),
+                    ..Toleration::default()
+                }]),
+                ..PodSpec::default()
+            }),
+        }
+    }
+
+    fn write_service(&self, s: &ClusterService, out: &mut dyn Write) -> io::Result<()> {
+        let program = self.program();
+        let decl = self.plant.get(s.instance).decl;
+        let has_image =
+            program.decl(decl).children.iter().any(|&c| {
+                program.decl(c).kind == Kind::Serving && program.field(c, "image").and_then(|f| f.text().map(str::len)).is_some()
+            });
+        let mut comment = format!(
+            "Inference service `{}`: {} replicas of {} GPUs, each a group of {} pod{} with {} GPU{}.\nTopology: {} ({}).",
+            self.plant.name(s.instance),
+            s.replicas,
+            s.gpus_per_replica,
+            s.pods_per_replica,
+            if s.pods_per_replica == 1 { "" } else { "s" },
+            s.gpus_per_pod,
+            if s.gpus_per_pod == 1 { "" } else { "s" },
+            s.level,
+            s.level_reason
+        );
+        if !has_image {
+            comment.push_str(&format!("\n`serving.image` is not set: the pods use {DEFAULT_IMAGE}; pin a version in the spec."));
+        }
+        let lws = Object {
+            api_version: "leaderworkerset.x-k8s.io/v1",
+            kind: "LeaderWorkerSet",
+            metadata: ObjectMeta {
+                labels: Some(BTreeMap::from([("kueue.x-k8s.io/queue-name".to_string(), s.name.clone())])),
+                ..meta(&s.name, Some(&s.namespace))
+            },
+            spec: LeaderWorkerSetSpec {
+                replicas: s.replicas,
+                leader_worker_template: LeaderWorkerTemplate {
+                    size: s.pods_per_replica,
+                    restart_policy: "RecreateGroupOnPodRestart",
+                    leader_template: (s.pods_per_replica > 1).then(|| self.pod_template(s, true)),
+                    worker_template: self.pod_template(s, s.pods_per_replica == 1),
+                },
+                startup_policy: "LeaderCreated",
+            },
+        };
+        let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
+        let port = serving.and_then(|c| program.field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as i32;
+        let service = Service {
+            metadata: meta(&s.name, Some(&s.namespace)),
+            spec: Some(ServiceSpec {
+                selector: Some(BTreeMap::from([
+                    ("leaderworkerset.sigs.k8s.io/name".to_string(), s.name.clone()),
+                    ("fabric-lang.org/role".to_string(), "leader".to_string()),
+                ])),
+                ports: Some(vec![ServicePort {
+                    name: Some("http".into()),
+                    port,
+                    target_port: Some(IntOrString::String("http".into())),
+                    ..ServicePort::default()
+                }]),
+                ..ServiceSpec::default()
+            }),
+            ..Service::default()
+        };
+        write_docs(out, &[(comment, yaml(&lws)?), ("The leaders of the replicas, behind one address.".into(), yaml(&service)?)])
+    }
+
+    fn write_kustomization(&self, out: &mut dyn Write) -> io::Result<()> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Kustomization {
+            api_version: &'static str,
+            kind: &'static str,
+            resources: Vec<String>,
+        }
+        let resources =
+            self.files().into_iter().filter(|f| f != "k8s/kustomization.yaml").map(|f| f.trim_start_matches("k8s/").to_string()).collect();
+        let k = Kustomization { api_version: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources };
+        write_docs(out, &[("Every manifest of this folder: `kubectl apply -k`.".into(), yaml(&k)?)])
+    }
+}

@@ -1,0 +1,88 @@
+//! Kubernetes manifests: the k8s/ tree of a small example as snapshots, the replica shapes
+//! the acceptance names, and every emitted object validated against its published schema
+//! by tests/k8s/validate.py (kubernetes-validate for core objects, the CRDs in
+//! tests/k8s/crds for Kueue and LeaderWorkerSet), including a check that it can fail.
+
+use fabric_cli::build::{BuildOptions, build};
+use fabric_core::emit::Part;
+use std::path::Path;
+use std::process::Command;
+
+/// Builds only report.json and k8s/ of `spec` into `out`.
+fn build_k8s(spec: &str, out: &Path) {
+    let spec = Path::new(spec);
+    let checked = fabric_cli::check_file(spec).unwrap();
+    assert!(!checked.has_errors(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, false));
+    let options = BuildOptions { out: out.to_path_buf(), parts: vec![Part::K8s], force: false };
+    build(&checked, spec, &options, &mut |_| Ok(())).unwrap();
+}
+
+/// Runs the schema validation over a k8s/ folder: (success, output).
+fn validate(folder: &Path) -> (bool, String) {
+    let output = Command::new("python3").arg("k8s/validate.py").arg(folder).output().expect("python3 runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        !text.contains("ModuleNotFoundError"),
+        "the schema validation needs kubernetes-validate: run ./scripts/test, which installs it\n{text}"
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn pod_manifests_snapshot_and_validate() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    build_k8s("../examples/pod.fabric", &out);
+    let mut files: Vec<String> =
+        std::fs::read_dir(out.join("k8s")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, ["assistant.yaml", "kueue.yaml", "kustomization.yaml", "namespaces.yaml", "nodes.yaml", "priority-classes.yaml"]);
+    for file in &files {
+        let text = std::fs::read_to_string(out.join("k8s").join(file)).unwrap();
+        insta::assert_snapshot!(format!("pod-k8s-{file}"), text);
+    }
+    // An 8-GPU replica on DGX B200 nodes is one pod of 8 GPUs, kept on one host.
+    let lws = std::fs::read_to_string(out.join("k8s/assistant.yaml")).unwrap();
+    assert!(lws.contains("    size: 1\n") && lws.contains("nvidia.com/gpu: \"8\""), "{lws}");
+    assert!(lws.contains("kueue.x-k8s.io/podset-required-topology: kubernetes.io/hostname"), "{lws}");
+    let (ok, output) = validate(&out.join("k8s"));
+    assert!(ok, "{output}");
+    assert!(output.trim_end().ends_with("13 passed, 0 failed"), "{output}");
+}
+
+#[test]
+fn campus_manifests_keep_a_replica_in_its_nvlink_domain_and_validate() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    build_k8s("../examples/campus.fabric", &out);
+    let lws = std::fs::read_to_string(out.join("k8s/agents.yaml")).unwrap();
+    // 72 GPUs on GB200 NVL72 compute trays of 4: 18 pods of 4 GPUs, inside one rack.
+    assert!(lws.contains("  replicas: 16\n") && lws.contains("    size: 18\n"), "{lws}");
+    assert!(lws.contains("nvidia.com/gpu: \"4\""), "{lws}");
+    assert!(lws.contains("kueue.x-k8s.io/podset-required-topology: topology.fabric-lang.org/rack"), "{lws}");
+    assert!(lws.contains("priorityClassName: fabric-agent-facing"), "rtt <= 1 ms makes the service agent-facing:\n{lws}");
+    let nodes = std::fs::read_to_string(out.join("k8s/nodes.yaml")).unwrap();
+    assert_eq!(nodes.matches("kind: Node\n").count(), 2592);
+    let kueue = std::fs::read_to_string(out.join("k8s/kueue.yaml")).unwrap();
+    assert!(kueue.contains("nominalQuota: \"10368\""), "{kueue}");
+    let (ok, output) = validate(&out.join("k8s"));
+    assert!(ok, "{output}");
+    assert!(output.contains(" 0 failed"), "{output}");
+}
+
+#[test]
+fn the_schema_validation_rejects_a_misspelt_field() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    build_k8s("../examples/pod.fabric", &out);
+    let lws = out.join("k8s/assistant.yaml");
+    let text = std::fs::read_to_string(&lws).unwrap();
+    std::fs::write(&lws, text.replace("    size: 1\n", "    sise: 1\n")).unwrap();
+    let nodes = out.join("k8s/nodes.yaml");
+    let text = std::fs::read_to_string(&nodes).unwrap();
+    std::fs::write(&nodes, text.replacen("  labels:\n", "  labelz:\n", 1)).unwrap();
+    let (ok, output) = validate(&out.join("k8s"));
+    assert!(!ok, "{output}");
+    assert!(output.contains("'sise' was unexpected") && output.contains("'labelz' was unexpected"), "{output}");
+    assert!(output.trim_end().ends_with("11 passed, 2 failed"), "{output}");
+}
