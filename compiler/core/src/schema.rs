@@ -216,25 +216,26 @@ const LENGTH: ValueType = Q(Dim::LENGTH);
 const RATE: ValueType = Q(Dim::DATA_RATE);
 const UNITS: ValueType = Q(Dim::RACK_SPACE);
 
-const PLANT_FIELDS: &[FieldSchema] = &[
-    f("power_limit", POWER, "Limit on the IT power of everything inside."),
-    f("pue", Ratio, "Power usage effectiveness: facility power / IT power."),
-    f("facility_limit", POWER, "Limit on facility power (IT power × PUE); sites and buildings."),
-    def("rack_width", LENGTH, Default::Number(0.6), "Distance between neighbouring racks in a row."),
-    def("row_pitch", LENGTH, Default::Number(3.0), "Distance between neighbouring rows."),
-    def("cable_slack", LENGTH, Default::Number(2.0), "Length each cable end adds (vertical run and service loop)."),
-    f("utilization", Ratio, "Average fraction of IT power drawn over a year, for the annual energy figure."),
-];
+/// The fields of sites, buildings, halls and rows, followed by `$extra`.
+macro_rules! plant_fields {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            f("power_limit", POWER, "Limit on the IT power of everything inside."),
+            f("pue", Ratio, "Power usage effectiveness: facility power / IT power."),
+            f("facility_limit", POWER, "Limit on facility power (IT power × PUE); sites and buildings."),
+            def("rack_width", LENGTH, Default::Number(0.6), "Distance between neighbouring racks in a row."),
+            def("row_pitch", LENGTH, Default::Number(3.0), "Distance between neighbouring rows."),
+            def("cable_slack", LENGTH, Default::Number(2.0), "Length each cable end adds (vertical run and service loop)."),
+            f("utilization", Ratio, "Average fraction of IT power drawn over a year, for the annual energy figure."),
+            $($extra),*
+        ]
+    };
+}
+
+const PLANT_FIELDS: &[FieldSchema] = plant_fields![];
 
 /// A site's fields: the plant fields and the Kubernetes naming settings.
-const SITE_FIELDS: &[FieldSchema] = &[
-    f("power_limit", POWER, "Limit on the IT power of everything inside."),
-    f("pue", Ratio, "Power usage effectiveness: facility power / IT power."),
-    f("facility_limit", POWER, "Limit on facility power (IT power × PUE); sites and buildings."),
-    def("rack_width", LENGTH, Default::Number(0.6), "Distance between neighbouring racks in a row."),
-    def("row_pitch", LENGTH, Default::Number(3.0), "Distance between neighbouring rows."),
-    def("cable_slack", LENGTH, Default::Number(2.0), "Length each cable end adds (vertical run and service loop)."),
-    f("utilization", Ratio, "Average fraction of IT power drawn over a year, for the annual energy figure."),
+const SITE_FIELDS: &[FieldSchema] = plant_fields![
     def("k8s_label_prefix", Str, Default::Text(K8S_LABEL_PREFIX), "Prefix of the Kubernetes node topology labels (`<prefix>/rack`)."),
     def(
         "hostname_format",
