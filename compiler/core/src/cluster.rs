@@ -88,6 +88,8 @@ pub struct ClusterService {
     pub level_reason: String,
     /// The GPU flavor of its placement.
     pub gpu_model: Option<String>,
+    /// Its `serving` block, if it has one.
+    pub serving: Option<DeclId>,
 }
 
 /// The Kubernetes view of a spec.
@@ -466,6 +468,7 @@ impl Builder<'_> {
                 level,
                 level_reason: reason,
                 gpu_model,
+                serving,
             });
         }
     }

@@ -156,6 +156,11 @@ impl<'a> Kubernetes<'a> {
         &self.plant.program
     }
 
+    /// The port a service's engine serves on (`serving.port`, default 8000).
+    fn port(&self, s: &ClusterService) -> u32 {
+        s.serving.and_then(|c| self.program().field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as u32
+    }
+
     /// The files of `k8s/`, relative to OUT, in writing order.
     pub fn files(&self) -> Vec<String> {
         let mut files: Vec<String> = crate::cluster::RESERVED_NAMES[..4].iter().map(|f| format!("k8s/{f}.yaml")).collect();
@@ -336,9 +341,9 @@ impl<'a> Kubernetes<'a> {
     fn command(&self, s: &ClusterService, leader: bool) -> (Option<Vec<String>>, Vec<EnvVar>) {
         let program = self.program();
         let decl = self.plant.get(s.instance).decl;
-        let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
+        let serving = s.serving;
         let engine = serving.and_then(|c| program.field(c, "engine")).and_then(|f| f.text().map(str::to_string));
-        let port = serving.and_then(|c| program.field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as u32;
+        let port = self.port(s);
         let model = program.field(decl, "model").and_then(|f| f.type_id());
         let repository = model.and_then(|m| program.field(m, "repository")).and_then(|f| f.text().map(str::to_string));
         let repository = repository.unwrap_or_else(|| model.and_then(|m| program.decl(m).name.clone()).unwrap_or_default());
@@ -399,10 +404,9 @@ impl<'a> Kubernetes<'a> {
 
     fn pod_template(&self, s: &ClusterService, leader: bool) -> PodTemplateSpec {
         let program = self.program();
-        let decl = self.plant.get(s.instance).decl;
-        let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
+        let serving = s.serving;
         let image = serving.and_then(|c| program.field(c, "image")).and_then(|f| f.text().map(str::to_string));
-        let port = serving.and_then(|c| program.field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as i32;
+        let port = self.port(s) as i32;
         let (command, env) = self.command(s, leader);
         let mut labels = BTreeMap::from([("kueue.x-k8s.io/queue-name".to_string(), s.name.clone())]);
         labels.insert("fabric-lang.org/role".into(), if leader { "leader" } else { "worker" }.into());
@@ -476,8 +480,7 @@ impl<'a> Kubernetes<'a> {
                 startup_policy: "LeaderCreated",
             },
         };
-        let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
-        let port = serving.and_then(|c| program.field(c, "port")).and_then(|f| f.number()).unwrap_or(8000.0) as i32;
+        let port = self.port(s) as i32;
         let service = Service {
             metadata: meta(&s.name, Some(&s.namespace)),
             spec: Some(ServiceSpec {
