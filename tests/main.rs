@@ -8,4 +8,5 @@ mod cabling;
 mod examples;
 mod kubernetes;
 mod registry;
+mod sim;
 mod ui;

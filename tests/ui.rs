@@ -26,8 +26,10 @@ fn ui_fixtures_match_their_snapshots() {
             insta::assert_snapshot!(name, rendered);
         });
     }
-    // E0901 needs a 16 MiB file; it has its own test below.
-    let missing: Vec<&str> = codes::ALL.iter().map(|c| c.as_str()).filter(|c| !seen.contains(c) && *c != "E0901").collect();
+    // E0901 needs a 16 MiB file; it has its own test below. W0804 comes from the sim export,
+    // not `fabric check`: its snapshot is in sim.rs.
+    let own_test = ["E0901", "W0804"];
+    let missing: Vec<&str> = codes::ALL.iter().map(|c| c.as_str()).filter(|c| !seen.contains(c) && !own_test.contains(c)).collect();
     assert!(missing.is_empty(), "codes without a UI fixture: {missing:?}");
 }
 

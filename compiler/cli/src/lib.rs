@@ -318,10 +318,10 @@ pub fn report_table(report: &fabric_core::emit::report::Report) -> String {
             }
         }
     }
-    if !report.latency.is_empty() {
+    if !report.latency.is_empty() || report.farthest_gpus.is_some() {
         let mut rows: Vec<[String; 5]> =
             vec![["from".into(), "to".into(), "worst one-way".into(), "round trip".into(), "no figure (counted as 0)".into()]];
-        for l in &report.latency {
+        for l in report.latency.iter().chain(&report.farthest_gpus) {
             rows.push([
                 l.from.clone(),
                 l.to.clone(),

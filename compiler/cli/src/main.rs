@@ -93,6 +93,8 @@ enum EmitPart {
     Cabling,
     /// k8s/: Node labels, Kueue queues, LeaderWorkerSets, a kustomization.
     K8s,
+    /// sim/: scenario.json and its JSON Schema, ASTRA-sim and ns-3 inputs.
+    Sim,
 }
 
 impl EmitPart {
@@ -100,6 +102,7 @@ impl EmitPart {
         match self {
             EmitPart::Cabling => fabric_core::emit::Part::Cabling,
             EmitPart::K8s => fabric_core::emit::Part::K8s,
+            EmitPart::Sim => fabric_core::emit::Part::Sim,
         }
     }
 }
@@ -266,9 +269,14 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
             }
         });
     }
-    let checked = fabric_cli::check_file(path).map_err(|e| {
+    let mut checked = fabric_cli::check_file(path).map_err(|e| {
         miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
     })?;
+    // What an export cannot hold (W0804) is said when that export is built.
+    if options.parts.contains(&fabric_core::emit::Part::Sim) {
+        let export = fabric_core::db::sim(&checked.db, checked.project).diagnostics.clone();
+        checked.diagnostics.extend(export);
+    }
     let rendered = fabric_cli::render_human(&checked.db, &checked.diagnostics, color);
     if checked.has_errors() {
         bar.finish_and_clear();

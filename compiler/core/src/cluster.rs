@@ -253,12 +253,7 @@ impl Builder<'_> {
             if let Some(b) = labels.get(&format!("{prefix}/building")).cloned() {
                 labels.insert("topology.kubernetes.io/zone".to_string(), b);
             }
-            let rack = plant.ancestor(id, Kind::Rack);
-            let nvlink_rack = rack.filter(|&r| plant.field(r, "nvlink_domain").and_then(|f| f.boolean()).unwrap_or(false));
-            let domain = match nvlink_rack {
-                Some(r) => self.label_path(r),
-                None => self.label_path(id),
-            };
+            let domain = self.label_path(plant.nvlink_domain(id).unwrap_or(id));
             labels.insert(format!("{prefix}/nvlink-domain"), domain);
             let mut gpus = 0;
             let mut gpu_model = None;

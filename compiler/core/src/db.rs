@@ -134,6 +134,16 @@ pub fn cluster(db: &dyn salsa::Database, project: Project) -> Arc<crate::cluster
     Arc::new(crate::cluster::build(plant(db, project), network(db, project), inventory(db, project)))
 }
 
+/// The network as simulators see it: vertices, links, NVLink domains and the ASTRA-sim
+/// hierarchy. Empty while earlier stages report errors.
+#[salsa::tracked]
+pub fn sim(db: &dyn salsa::Database, project: Project) -> Arc<crate::sim::SimGraph> {
+    if !network_built(db, project) {
+        return Arc::new(crate::sim::SimGraph::default());
+    }
+    Arc::new(crate::sim::build(plant(db, project), network(db, project)))
+}
+
 /// Whether the front end found no error and every fabric could be generated: the stages
 /// after the network run only then.
 fn network_built(db: &dyn salsa::Database, project: Project) -> bool {

@@ -124,6 +124,7 @@ registry! {
     E0801: "name too long for NetBox",
     E0802: "name invalid for Kubernetes",
     E0803: "replica cannot be split into equal pods",
+    W0804: "ASTRA-sim export covers part of the plant",
     E0901: "file too large",
     E0902: "too many instances",
 }

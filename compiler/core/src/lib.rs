@@ -28,5 +28,6 @@ pub mod network;
 pub mod plant;
 pub mod resolve;
 pub mod schema;
+pub mod sim;
 pub mod stdlib;
 pub mod units;

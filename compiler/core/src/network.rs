@@ -192,6 +192,10 @@ pub struct Endpoint {
     pub leaf: u32,
     /// The cable to the leaf.
     pub cable: u32,
+    /// The GPU this port serves: of a node's NICs in a fabric, in order, NIC i of n serves
+    /// GPU ⌊i × g / n⌋ of its g GPUs (one each when they are as many); `None` in a node
+    /// without GPUs.
+    pub gpu: Option<InstanceId>,
 }
 
 /// A generated fabric.
@@ -334,7 +338,32 @@ pub fn generate(plant: &Plant) -> Network {
             g.fabric(root);
         }
     }
+    assign_gpus(plant, &mut g.net);
     g.net
+}
+
+/// Sets [`Endpoint::gpu`]: per node and fabric, the NICs in plant order share the node's
+/// GPUs evenly, NIC i of n serving GPU ⌊i × g / n⌋.
+fn assign_gpus(plant: &Plant, net: &mut Network) {
+    let mut groups: BTreeMap<(InstanceId, u32), Vec<usize>> = BTreeMap::new();
+    for (i, e) in net.endpoints.iter().enumerate() {
+        if let Some(node) = plant.ancestor(e.nic, Kind::Node) {
+            groups.entry((node, e.fabric)).or_default().push(i);
+        }
+    }
+    for ((node, _), endpoints) in groups {
+        let gpus: Vec<InstanceId> = plant.subtree(node).filter(|&i| plant.kind(i) == Kind::Gpu).collect();
+        if gpus.is_empty() {
+            continue;
+        }
+        let mut nics: Vec<InstanceId> = endpoints.iter().map(|&e| net.endpoints[e].nic).collect();
+        nics.sort_unstable();
+        nics.dedup();
+        for e in endpoints {
+            let i = nics.partition_point(|&n| n < net.endpoints[e].nic);
+            net.endpoints[e].gpu = Some(gpus[i * gpus.len() / nics.len()]);
+        }
+    }
 }
 
 impl Generator<'_> {
@@ -842,7 +871,7 @@ impl Generator<'_> {
                 if port == 1 {
                     self.net.endpoint_of.insert(nic, self.net.endpoints.len() as u32);
                 }
-                self.net.endpoints.push(Endpoint { nic, port, fabric: fabric_index, leaf: switch, cable: index });
+                self.net.endpoints.push(Endpoint { nic, port, fabric: fabric_index, leaf: switch, cable: index, gpu: None });
             }
             self.net.cables.push(cable);
         }
@@ -992,6 +1021,21 @@ impl Generator<'_> {
             .with_help("move the switches closer (leaf_placement, spine_racks), or name a `medium` with more reach"),
         );
     }
+}
+
+/// Every cable's label, `<fabric>-t<tier>-<nnnnnn>` numbered per fabric and tier in cable
+/// order (the cabling plan prints them; simulator files refer to them).
+pub fn cable_labels(net: &Network) -> Vec<String> {
+    let mut counters: BTreeMap<(u32, u8), u32> = BTreeMap::new();
+    net.cables
+        .iter()
+        .map(|c| {
+            let n = counters.entry((c.fabric, c.tier)).or_insert(0);
+            *n += 1;
+            let fabric = net.fabrics.get(c.fabric as usize).map_or("", |f| f.name.as_str());
+            format!("{fabric}-t{}-{:06}", c.tier, n)
+        })
+        .collect()
 }
 
 /// The readable name of a cable end (`campus.b1.h1.r[1].k[1].tray[1].nic[1] port 1`).

@@ -271,6 +271,25 @@ impl Plant {
         None
     }
 
+    /// The NVLink domain `id` belongs to: its rack where the rack is one
+    /// (`nvlink_domain = true`), else its outermost node; `None` outside both.
+    pub fn nvlink_domain(&self, id: InstanceId) -> Option<InstanceId> {
+        let mut node = None;
+        let mut current = Some(id);
+        while let Some(c) = current {
+            match self.kind(c) {
+                Kind::Node => node = Some(c),
+                Kind::Rack => {
+                    let nvlink = self.field(c, "nvlink_domain").and_then(|f| f.boolean()).unwrap_or(false);
+                    return if nvlink { Some(c) } else { node };
+                }
+                _ => {}
+            }
+            current = self.get(c).parent;
+        }
+        node
+    }
+
     /// How many instances of each kind.
     pub fn count_by_kind(&self) -> BTreeMap<Kind, usize> {
         let mut counts = BTreeMap::new();

@@ -35,6 +35,10 @@ pub struct WorstPath {
     pub seconds: f64,
     /// The path, term by term.
     pub terms: Vec<Term>,
+    /// The endpoint it starts from, an index into [`Network::endpoints`].
+    pub from: u32,
+    /// The endpoint it ends at.
+    pub to: u32,
 }
 
 impl WorstPath {
@@ -264,6 +268,57 @@ impl<'a> Router<'a> {
         best.ok_or(NoPath::NoEndpoints)
     }
 
+    /// The worst path between any two endpoints of the spec that have a path: the two
+    /// GPUs (or NICs) farthest apart. `None` without endpoints.
+    pub fn farthest(&self) -> Option<WorstPath> {
+        let fabrics: Vec<Vec<u32>> = self.net.fabrics.iter().map(|f| f.endpoints.clone().collect()).collect();
+        let mut best: Option<WorstPath> = None;
+        for (fa, a) in fabrics.iter().enumerate() {
+            for (fb, b) in fabrics.iter().enumerate().skip(fa) {
+                if a.is_empty() || b.is_empty() {
+                    continue;
+                }
+                let path = if fa == fb { self.farthest_within(fa as u32, a) } else { self.across(fa as u32, a, fb as u32, b).ok() };
+                if let Some(path) = path
+                    && best.as_ref().is_none_or(|w| path.seconds > w.seconds)
+                {
+                    best = Some(path);
+                }
+            }
+        }
+        best
+    }
+
+    /// The worst path between endpoints of `set` that meet at tier `tier` (0: a leaf, 1: a
+    /// spine, 2: a core), as if every pair of them had to climb that high.
+    pub fn worst_at(&self, set: &[u32], tier: u8) -> WorstPath {
+        self.join(set, set, tier, tier, None)
+    }
+
+    /// The worst path between two different endpoints of one fabric, apart at the highest
+    /// tier the fabric has between any two of them; `None` with fewer than two endpoints.
+    fn farthest_within(&self, fabric: u32, set: &[u32]) -> Option<WorstPath> {
+        let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
+        let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
+        let tiers = self.net.fabrics[fabric as usize].tiers;
+        let tier = if set.iter().any(|&e| leaf_of(e) != leaf_of(set[0])) {
+            if tiers > 2 && set.iter().any(|&e| pod_of(e) != pod_of(set[0])) { 2 } else { 1 }
+        } else {
+            0
+        };
+        let apart = |x: u32, y: u32| match tier {
+            0 => x != y,
+            1 => leaf_of(x) != leaf_of(y),
+            _ => pod_of(x) != pod_of(y),
+        };
+        let first = self.argmax(set, tier);
+        let others: Vec<u32> = set.iter().copied().filter(|&e| apart(first, e)).collect();
+        if others.is_empty() {
+            return None;
+        }
+        Some(self.path(first, self.argmax(&others, tier), tier, tier, None))
+    }
+
     fn argmax(&self, set: &[u32], t: u8) -> u32 {
         let mut best = (f64::MIN, set[0]);
         for &e in set {
@@ -334,7 +389,12 @@ impl<'a> Router<'a> {
     /// The worst path up side `a` to tier `ta`, through `middle` (a campus link) or the
     /// shared top switch, and down side `b` from tier `tb`.
     fn join(&self, a: &[u32], b: &[u32], ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
-        let (wa, wb) = (self.argmax(a, ta), self.argmax(b, tb));
+        self.path(self.argmax(a, ta), self.argmax(b, tb), ta, tb, middle)
+    }
+
+    /// The path from endpoint `wa` up to tier `ta`, through `middle` or the shared top
+    /// switch, and down from tier `tb` to endpoint `wb`.
+    fn path(&self, wa: u32, wb: u32, ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
         let (mut terms, top_a) = self.side_terms(wa, ta);
         let (mut down, top_b) = self.side_terms(wb, tb);
         match middle {
@@ -348,7 +408,7 @@ impl<'a> Router<'a> {
         down.reverse();
         terms.extend(down);
         let seconds = terms.iter().filter_map(|t| t.seconds).sum();
-        WorstPath { seconds, terms }
+        WorstPath { seconds, terms, from: wa, to: wb }
     }
 }
 

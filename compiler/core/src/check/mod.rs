@@ -35,6 +35,8 @@ pub struct Budgets {
     pub power: power::PowerBudget,
     /// Latencies evaluated, in source order, then campus links.
     pub latencies: Vec<LatencyFigure>,
+    /// The two GPUs farthest apart (NICs where a node has no GPU), `None` without a fabric.
+    pub farthest: Option<LatencyFigure>,
     /// Problems found.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -46,6 +48,13 @@ pub fn run(plant: &Plant, network: &Network) -> Budgets {
     capacity::check(plant, network, &mut budgets);
     let router = latency::Router::new(plant, network);
     latency::check(plant, network, &router, &mut budgets);
+    budgets.farthest = router.farthest().map(|w| {
+        let name = |e: u32| {
+            let endpoint = network.endpoints[e as usize];
+            plant.path(endpoint.gpu.unwrap_or(endpoint.nic))
+        };
+        LatencyFigure { from: name(w.from), to: name(w.to), worst_one_way_s: w.seconds, unknown: w.unknown() }
+    });
     asserts::check(plant, network, &router, &mut budgets);
     budgets
 }

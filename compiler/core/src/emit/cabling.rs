@@ -303,17 +303,7 @@ impl<'a> Cabling<'a> {
     }
 
     fn labels(&self) -> Vec<String> {
-        let mut counters: BTreeMap<(u32, u8), u32> = BTreeMap::new();
-        self.net
-            .cables
-            .iter()
-            .map(|c| {
-                let n = counters.entry((c.fabric, c.tier)).or_insert(0);
-                *n += 1;
-                let fabric = self.net.fabrics.get(c.fabric as usize).map_or("", |f| f.name.as_str());
-                format!("{fabric}-t{}-{:06}", c.tier, n)
-            })
-            .collect()
+        crate::network::cable_labels(self.net)
     }
 
     fn cable_type(&self, cable: &Cable) -> String {

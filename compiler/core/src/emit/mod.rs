@@ -7,8 +7,9 @@
 pub mod cabling;
 pub mod k8s;
 pub mod report;
+pub mod sim;
 
-use crate::db::{Project, cluster, inventory, network, plant};
+use crate::db::{Project, budgets, cluster, inventory, network, plant};
 use std::io::{self, Write};
 
 /// A part of the artifact tree that `fabric build --emit` can select.
@@ -18,17 +19,20 @@ pub enum Part {
     Cabling,
     /// `k8s/`: Node labels, Kueue queues, LeaderWorkerSets, a kustomization.
     K8s,
+    /// `sim/`: scenario.json with its schema, ASTRA-sim and ns-3 inputs.
+    Sim,
 }
 
 impl Part {
     /// Every part this version emits, in tree order.
-    pub const ALL: &[Part] = &[Part::Cabling, Part::K8s];
+    pub const ALL: &[Part] = &[Part::Cabling, Part::K8s, Part::Sim];
 
     /// Its name on the command line and its folder.
     pub fn name(self) -> &'static str {
         match self {
             Part::Cabling => "cabling",
             Part::K8s => "k8s",
+            Part::Sim => "sim",
         }
     }
 }
@@ -55,6 +59,9 @@ pub fn artifacts(db: &dyn salsa::Database, project: Project, parts: &[Part]) -> 
     if parts.contains(&Part::K8s) {
         files.extend(k8s::Kubernetes::new(plant(db, project), cluster(db, project)).files());
     }
+    if parts.contains(&Part::Sim) {
+        files.extend(sim::FILES.iter().map(|f| f.to_string()));
+    }
     files
 }
 
@@ -74,6 +81,14 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
         return out.flush();
     }
     let net = network(db, project);
+    if path.starts_with("sim/") {
+        let spec = project.entry(db).display_path(db).clone();
+        let graph = crate::db::sim(db, project);
+        let budgets = budgets(db, project);
+        let mut out = io::BufWriter::new(out);
+        sim::SimEmitter::new(plant, net, &graph, &budgets, spec).write(path, &mut out)?;
+        return out.flush();
+    }
     let inv = inventory(db, project);
     let emitter = cabling::Cabling::new(plant, net, inv);
     let mut out = io::BufWriter::new(out);

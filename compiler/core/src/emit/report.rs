@@ -27,6 +27,8 @@ pub struct Report {
     pub fabrics: Vec<FabricReport>,
     /// Every latency the spec evaluates, and every campus link.
     pub latency: Vec<LatencyReport>,
+    /// The two GPUs with the slowest worst path between them (`null` without a fabric).
+    pub farthest_gpus: Option<LatencyReport>,
     /// Every inference service.
     pub services: Vec<ServiceReport>,
     /// Every diagnostic.
@@ -258,6 +260,12 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
             unknown_terms: l.unknown.clone(),
         })
         .collect();
+    let farthest_gpus = budgets.farthest.as_ref().map(|l| LatencyReport {
+        from: l.from.clone(),
+        to: l.to.clone(),
+        worst_one_way_s: l.worst_one_way_s,
+        unknown_terms: l.unknown.clone(),
+    });
     let mut services = Vec::new();
     for root in plant.roots() {
         if plant.kind(root) != Kind::Inference {
@@ -313,6 +321,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         entities,
         fabrics,
         latency,
+        farthest_gpus,
         services,
         diagnostics,
     }

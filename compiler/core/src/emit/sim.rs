@@ -1,0 +1,870 @@
+//! `sim/`: Fabric's own scenario (`scenario.json`, format `fabric-scenario/1`, with its JSON
+//! Schema derived from the structs below), ASTRA-sim's analytical network and system
+//! configuration, and the ns-3 topology text of HPCC / ASTRA-sim ns-3 with files mapping
+//! its node and link ids back to Fabric paths. Every file is read off the [`SimGraph`];
+//! docs/simulation.md documents the formats and the modelling choices.
+
+use crate::check::Budgets;
+use crate::network::{Network, TIER_NAMES, cable_labels, field_path, inherited_number};
+use crate::plant::{InstanceId, Plant};
+use crate::resolve::{DeclId, Value};
+use crate::schema::Kind;
+use crate::sim::{LinkKind, SimGraph, Source, VertexKind};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The scenario format this version writes.
+pub const SCENARIO_FORMAT: &str = "fabric-scenario/1";
+
+/// The files of `sim/`, relative to OUT, in writing order.
+pub const FILES: &[&str] = &[
+    "sim/scenario.json",
+    "sim/scenario.schema.json",
+    "sim/astra-sim/network.yml",
+    "sim/astra-sim/system.json",
+    "sim/ns3/topology.txt",
+    "sim/ns3/nodes.csv",
+    "sim/ns3/links.csv",
+];
+
+/// A simulator scenario: one spec's topology graph, NVLink domains, inference services and
+/// power, in SI base units (each key names its unit). Ids are indexes into `vertices` and
+/// `links`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "Fabric simulator scenario", extend("$id" = "https://fabric-lang.org/schemas/fabric-scenario-1.json"))]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Always `fabric-scenario/1`.
+    #[schemars(extend("const" = "fabric-scenario/1"))]
+    pub format: String,
+    /// Where it comes from.
+    pub provenance: Provenance,
+    /// GPUs, NICs, switches and campus-link ends, in id order.
+    pub vertices: Vec<ScenarioVertex>,
+    /// Cables, NVLink connections and campus links, in id order.
+    pub links: Vec<ScenarioLink>,
+    /// NVLink domains: groups of GPUs that talk over NVLink.
+    pub nvlink_domains: Vec<ScenarioDomain>,
+    /// Inference services.
+    pub services: Vec<ScenarioService>,
+    /// The power model.
+    pub power: ScenarioPower,
+}
+
+/// Where a scenario comes from.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The spec's entry file, as given to `fabric build`.
+    pub spec: String,
+    /// The Fabric version that wrote it.
+    pub fabric_version: String,
+    /// Every element's `path` is the canonical path of the spec instance (or the generated
+    /// switch, named in its rack) that made it.
+    pub paths: String,
+}
+
+/// A vertex of the topology graph.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScenarioVertex {
+    /// A GPU.
+    Gpu {
+        /// Its id.
+        id: u32,
+        /// Its instance path.
+        path: String,
+        /// Its type.
+        #[serde(rename = "type")]
+        type_name: String,
+        /// Board power in watts.
+        power_w: Option<f64>,
+        /// HBM capacity in bytes.
+        memory_bytes: Option<f64>,
+        /// HBM bandwidth in bytes per second.
+        memory_bandwidth_bytes_per_s: Option<f64>,
+        /// Dense FP8 throughput in FLOP/s.
+        fp8_flops: Option<f64>,
+        /// Dense FP4 throughput in FLOP/s.
+        fp4_flops: Option<f64>,
+        /// Dense BF16 throughput in FLOP/s.
+        bf16_flops: Option<f64>,
+        /// NVLink bandwidth per GPU, both directions together, in bits per second.
+        nvlink_bandwidth_bps: Option<f64>,
+        /// Its NVLink domain.
+        nvlink_domain: Option<u32>,
+    },
+    /// A NIC with fabric cables.
+    Nic {
+        /// Its id.
+        id: u32,
+        /// Its instance path.
+        path: String,
+        /// Its type.
+        #[serde(rename = "type")]
+        type_name: String,
+        /// The GPU it serves.
+        gpu: Option<u32>,
+        /// Line rate per port in bits per second.
+        speed_bps: Option<f64>,
+        /// Ports.
+        ports: u32,
+        /// Power in watts.
+        power_w: Option<f64>,
+        /// Latency it adds to a one-way path, in seconds.
+        latency_s: Option<f64>,
+    },
+    /// A switch.
+    Switch {
+        /// Its id.
+        id: u32,
+        /// Its instance path, or for a generated switch its name in its rack.
+        path: String,
+        /// Its type.
+        #[serde(rename = "type")]
+        type_name: String,
+        /// `nvlink` for a switch of an NVLink domain, else its fabric tier (`leaf`, `spine`,
+        /// `core`), or `other`.
+        role: String,
+        /// The fabric that generated it.
+        fabric: Option<String>,
+        /// The rack it stands in.
+        rack: Option<String>,
+        /// Port count.
+        ports: Option<u32>,
+        /// Line rate per port in bits per second.
+        port_speed_bps: Option<f64>,
+        /// Power in watts (co-packaged optics included).
+        power_w: Option<f64>,
+        /// Port-to-port latency in seconds.
+        latency_s: Option<f64>,
+        /// `pluggable` or `cpo`.
+        optics: Option<String>,
+    },
+    /// One end of a campus link between separate fabrics: where the top tiers of the fabrics
+    /// in its buildings meet the route.
+    CampusLinkEnd {
+        /// Its id.
+        id: u32,
+        /// The link's path, then `.from` or `.to`.
+        path: String,
+        /// The buildings on this side.
+        buildings: Vec<String>,
+    },
+}
+
+/// A link of the topology graph, undirected.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioLink {
+    /// Its id.
+    pub id: u32,
+    /// `cable`, `nvlink`, `campus` (the route between two ends) or `campus_attach` (a
+    /// top-tier switch to its side's end).
+    pub kind: LinkKindName,
+    /// One end, a vertex id.
+    pub a: u32,
+    /// The other end.
+    pub b: u32,
+    /// Rate in bits per second, each direction.
+    pub bandwidth_bps: f64,
+    /// One-way latency in seconds: propagation and transceivers (switch and NIC latency are
+    /// on the vertices); parts without a figure count as zero.
+    pub latency_s: f64,
+    /// Parts without a latency figure.
+    pub unknown_terms: Vec<String>,
+    /// Cable length in metres (campus: route length).
+    pub length_m: Option<f64>,
+    /// Cable medium.
+    pub medium: Option<String>,
+    /// Fabric of a cable.
+    pub fabric: Option<String>,
+    /// Tier of a cable: 0 endpoint to leaf, 1 leaf to spine, 2 spine to core.
+    pub tier: Option<u8>,
+    /// The cable's label in cabling/cables.csv.
+    pub label: Option<String>,
+    /// The campus link it runs over.
+    pub campus_link: Option<String>,
+}
+
+/// What a link is.
+#[derive(Serialize, JsonSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKindName {
+    /// A fabric cable.
+    Cable,
+    /// An NVLink connection from a GPU to a switch of its domain.
+    Nvlink,
+    /// A campus link's route.
+    Campus,
+    /// A top-tier switch's attachment to a campus link end.
+    CampusAttach,
+}
+
+/// An NVLink domain.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDomain {
+    /// Its id.
+    pub id: u32,
+    /// The rack or node that forms it.
+    pub path: String,
+    /// Its GPUs.
+    pub gpus: Vec<u32>,
+    /// Its NVLink switches (none where a node's switch chips are not declared).
+    pub switches: Vec<u32>,
+}
+
+/// An inference service with its load and SLOs.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioService {
+    /// Its name (its path).
+    pub path: String,
+    /// The model.
+    pub model: ScenarioModel,
+    /// Weight precision.
+    pub precision: Option<String>,
+    /// GPUs per replica.
+    pub gpus_per_replica: u32,
+    /// Replicas.
+    pub replicas: u32,
+    /// The placement path as written.
+    pub placement: String,
+    /// The GPUs under the placement.
+    pub gpus: Vec<u32>,
+    /// The load.
+    pub load: ScenarioLoad,
+    /// Service-level objectives, as bounds.
+    pub slo: Vec<ScenarioBound>,
+    /// Who waits for answers: `agent` or `human`, where set.
+    pub tier: Option<String>,
+    /// Serving engine and image, where set.
+    pub serving: Option<ScenarioServing>,
+}
+
+/// A model.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioModel {
+    /// Its name.
+    pub name: String,
+    /// Total parameters.
+    pub parameters: Option<f64>,
+    /// Parameters active per token.
+    pub active_parameters: Option<f64>,
+    /// KV cache per token of context, in bytes.
+    pub kv_bytes_per_token: Option<f64>,
+    /// Longest context in tokens.
+    pub context_tokens: Option<f64>,
+}
+
+/// The load on a service.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioLoad {
+    /// Requests per second.
+    pub arrival_per_s: Option<f64>,
+    /// Prompt tokens per request.
+    pub prompt_tokens: Option<f64>,
+    /// Reasoning tokens generated per request.
+    pub reasoning_tokens: Option<f64>,
+    /// Answer tokens per request.
+    pub output_tokens: Option<f64>,
+    /// Samples generated per request.
+    pub samples: Option<f64>,
+}
+
+/// One SLO bound: `metric op value`, the value in SI base units.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioBound {
+    /// `ttft_p99_s`, `tpot_p99_s`, `rtt_s` or `energy_per_token_j`.
+    pub metric: String,
+    /// `<=`, `<`, `>=` or `>`.
+    pub op: String,
+    /// The limit.
+    pub value: f64,
+}
+
+/// How a service is served.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioServing {
+    /// Serving engine.
+    pub engine: Option<String>,
+    /// Container image.
+    pub image: Option<String>,
+    /// Port.
+    pub port: Option<u32>,
+}
+
+/// The power model: every vertex carries its own draw (`power_w`); this adds the totals
+/// and what no vertex carries.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioPower {
+    /// IT power of the whole spec in watts.
+    pub it_power_w: f64,
+    /// Facility power (IT × PUE per site) in watts.
+    pub facility_power_w: f64,
+    /// The sum of the vertices' `power_w`.
+    pub vertices_power_w: f64,
+    /// Transceivers and active cable ends, in watts.
+    pub optics_power_w: f64,
+    /// IT power on no vertex or link: CPUs, node overhead, in watts.
+    pub other_power_w: f64,
+    /// Per site.
+    pub sites: Vec<ScenarioSite>,
+}
+
+/// A site's power.
+#[derive(Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSite {
+    /// Its path.
+    pub path: String,
+    /// Its PUE.
+    pub pue: Option<f64>,
+    /// IT power in watts.
+    pub it_power_w: f64,
+}
+
+/// Writes the `sim/` files of one spec.
+pub struct SimEmitter<'a> {
+    plant: &'a Plant,
+    net: &'a Network,
+    graph: &'a SimGraph,
+    budgets: &'a Budgets,
+    spec: String,
+}
+
+fn kind_name(kind: LinkKind) -> LinkKindName {
+    match kind {
+        LinkKind::Cable(_) => LinkKindName::Cable,
+        LinkKind::NvLink => LinkKindName::Nvlink,
+        LinkKind::Campus(_) => LinkKindName::Campus,
+        LinkKind::CampusAttach(_) => LinkKindName::CampusAttach,
+    }
+}
+
+/// An ns-3 rate: whole Gb/s where exact, else Mb/s, else b/s.
+fn ns3_rate(bps: f64) -> String {
+    let bps = bps.round().max(1.0);
+    if bps % 1e9 == 0.0 {
+        format!("{}Gbps", bps / 1e9)
+    } else if bps % 1e6 == 0.0 {
+        format!("{}Mbps", bps / 1e6)
+    } else {
+        format!("{bps}bps")
+    }
+}
+
+/// An ns-3 delay in milliseconds, to the picosecond.
+fn ns3_delay(seconds: f64) -> String {
+    let ps = (seconds * 1e12).round() as u64;
+    let ms = format!("{}.{:09}", ps / 1_000_000_000, ps % 1_000_000_000);
+    let ms = ms.trim_end_matches('0').trim_end_matches('.');
+    format!("{ms}ms")
+}
+
+impl<'a> SimEmitter<'a> {
+    /// Prepares the `sim/` files of a checked spec whose entry file is `spec`.
+    pub fn new(plant: &'a Plant, net: &'a Network, graph: &'a SimGraph, budgets: &'a Budgets, spec: String) -> Self {
+        SimEmitter { plant, net, graph, budgets, spec }
+    }
+
+    /// Writes the file at `path` (one of [`FILES`]).
+    pub fn write(&self, path: &str, out: &mut dyn Write) -> io::Result<()> {
+        match path {
+            "sim/scenario.json" => {
+                serde_json::to_writer_pretty(&mut *out, &self.scenario())?;
+                out.write_all(b"\n")
+            }
+            "sim/scenario.schema.json" => {
+                serde_json::to_writer_pretty(&mut *out, &schema())?;
+                out.write_all(b"\n")
+            }
+            "sim/astra-sim/network.yml" => self.write_astra_network(out),
+            "sim/astra-sim/system.json" => self.write_astra_system(out),
+            "sim/ns3/topology.txt" => self.write_ns3(out),
+            "sim/ns3/nodes.csv" => self.write_ns3_nodes(out),
+            "sim/ns3/links.csv" => self.write_ns3_links(out),
+            other => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{other}`"))),
+        }
+    }
+
+    fn name(&self, decl: DeclId) -> String {
+        self.plant.program.decl(decl).name.clone().unwrap_or_default()
+    }
+
+    fn num(&self, id: InstanceId, field: &str) -> Option<f64> {
+        self.plant.field(id, field).and_then(|f| f.number())
+    }
+
+    fn vertex_name(&self, v: u32) -> String {
+        self.graph.vertex_name(self.plant, self.net, v)
+    }
+
+    /// The scenario of the spec.
+    pub fn scenario(&self) -> Scenario {
+        let plant = self.plant;
+        let program = &plant.program;
+        let mut vertices = Vec::with_capacity(self.graph.vertices.len());
+        let mut vertices_power = 0.0;
+        for (v, vertex) in self.graph.vertices.iter().enumerate() {
+            let id = v as u32;
+            let path = self.vertex_name(id);
+            let out = match (vertex.kind, vertex.source) {
+                (VertexKind::Gpu, Source::Instance(i)) => ScenarioVertex::Gpu {
+                    id,
+                    path,
+                    type_name: crate::inventory::type_name(plant, plant.get(i).decl),
+                    power_w: self.num(i, "power"),
+                    memory_bytes: self.num(i, "memory").map(|b| b / 8.0),
+                    memory_bandwidth_bytes_per_s: self.num(i, "memory_bw").map(|b| b / 8.0),
+                    fp8_flops: self.num(i, "fp8"),
+                    fp4_flops: self.num(i, "fp4"),
+                    bf16_flops: self.num(i, "bf16"),
+                    nvlink_bandwidth_bps: self.num(i, "nvlink_bw"),
+                    nvlink_domain: vertex.domain,
+                },
+                (VertexKind::Nic, Source::Instance(i)) => ScenarioVertex::Nic {
+                    id,
+                    path,
+                    type_name: crate::inventory::type_name(plant, plant.get(i).decl),
+                    gpu: vertex.gpu,
+                    speed_bps: self.num(i, "speed"),
+                    ports: self.num(i, "ports").unwrap_or(1.0) as u32,
+                    power_w: self.num(i, "power"),
+                    latency_s: self.num(i, "latency"),
+                },
+                (VertexKind::Switch, source) => {
+                    let (decl, role, fabric, rack) = match source {
+                        Source::Instance(i) => {
+                            let role = if vertex.domain.is_some() { "nvlink" } else { "other" };
+                            (plant.get(i).decl, role.to_string(), None, plant.ancestor(i, Kind::Rack).map(|r| plant.path(r)))
+                        }
+                        Source::Generated(s) => {
+                            let sw = self.net.switches[s as usize];
+                            (
+                                sw.ty,
+                                TIER_NAMES[sw.tier.min(2) as usize].to_string(),
+                                self.net.fabrics.get(sw.fabric as usize).map(|f| f.name.clone()),
+                                Some(crate::network::rack_name(plant, self.net, sw.rack)),
+                            )
+                        }
+                        Source::LinkEnd(..) => continue,
+                    };
+                    let field = |f: &str| program.field(decl, f).and_then(|x| x.number());
+                    ScenarioVertex::Switch {
+                        id,
+                        path,
+                        type_name: crate::inventory::type_name(plant, decl),
+                        role,
+                        fabric,
+                        rack,
+                        ports: field("ports").map(|p| p as u32),
+                        port_speed_bps: field("port_speed"),
+                        power_w: field("power"),
+                        latency_s: field("latency"),
+                        optics: program.field(decl, "optics").and_then(|f| f.text().map(str::to_string)),
+                    }
+                }
+                (VertexKind::CampusLinkEnd, Source::LinkEnd(l, side)) => {
+                    let link = &self.net.links[l as usize];
+                    let side = if side == 0 { &link.from } else { &link.to };
+                    ScenarioVertex::CampusLinkEnd { id, path, buildings: side.iter().map(|&b| plant.path(b)).collect() }
+                }
+                _ => continue,
+            };
+            vertices_power += match &out {
+                ScenarioVertex::Gpu { power_w, .. } | ScenarioVertex::Nic { power_w, .. } | ScenarioVertex::Switch { power_w, .. } => {
+                    power_w.unwrap_or(0.0)
+                }
+                ScenarioVertex::CampusLinkEnd { .. } => 0.0,
+            };
+            vertices.push(out);
+        }
+        let labels = cable_labels(self.net);
+        let links = self
+            .graph
+            .links
+            .iter()
+            .enumerate()
+            .map(|(i, link)| {
+                let mut out = ScenarioLink {
+                    id: i as u32,
+                    kind: kind_name(link.kind),
+                    a: link.a,
+                    b: link.b,
+                    bandwidth_bps: link.rate_bps,
+                    latency_s: link.delay_s,
+                    unknown_terms: link.unknown.clone(),
+                    length_m: None,
+                    medium: None,
+                    fabric: None,
+                    tier: None,
+                    label: None,
+                    campus_link: None,
+                };
+                match link.kind {
+                    LinkKind::Cable(c) => {
+                        let cable = self.net.cables[c as usize];
+                        out.length_m = Some(cable.length_m);
+                        out.medium = Some(self.name(self.net.media[cable.medium as usize].decl));
+                        out.fabric = self.net.fabrics.get(cable.fabric as usize).map(|f| f.name.clone());
+                        out.tier = Some(cable.tier);
+                        out.label = Some(labels[c as usize].clone());
+                        out.campus_link = cable.link.map(|l| plant.path(self.net.links[l as usize].instance));
+                    }
+                    LinkKind::Campus(l) | LinkKind::CampusAttach(l) => {
+                        let campus = &self.net.links[l as usize];
+                        out.campus_link = Some(plant.path(campus.instance));
+                        if matches!(link.kind, LinkKind::Campus(_)) {
+                            out.length_m = Some(campus.distance_m);
+                            out.medium = campus.medium.map(|m| self.name(self.net.media[m as usize].decl));
+                        }
+                    }
+                    LinkKind::NvLink => {}
+                }
+                out
+            })
+            .collect();
+        let nvlink_domains = self
+            .graph
+            .domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ScenarioDomain { id: i as u32, path: plant.path(d.instance), gpus: d.gpus.clone(), switches: d.switches.clone() })
+            .collect();
+        let power = &self.budgets.power;
+        let it = |id: InstanceId| power.it_power_w.get(id.0 as usize).copied().unwrap_or(0.0);
+        let sites: Vec<ScenarioSite> = plant
+            .roots()
+            .filter(|&r| plant.kind(r) == Kind::Site)
+            .map(|r| ScenarioSite { path: plant.path(r), pue: inherited_number(plant, r, "pue"), it_power_w: it(r) })
+            .collect();
+        let it_power: f64 = sites.iter().map(|s| s.it_power_w).sum();
+        let facility: f64 = sites.iter().map(|s| s.it_power_w * s.pue.unwrap_or(1.0)).sum();
+        let optics: f64 = power.fabrics.iter().map(|f| f.optics_power_w).sum();
+        Scenario {
+            format: SCENARIO_FORMAT.to_string(),
+            provenance: Provenance {
+                spec: self.spec.clone(),
+                fabric_version: env!("CARGO_PKG_VERSION").to_string(),
+                paths: "every `path` is the canonical path of the spec instance, or the generated switch, that made the element"
+                    .to_string(),
+            },
+            vertices,
+            links,
+            nvlink_domains,
+            services: self.services(),
+            power: ScenarioPower {
+                it_power_w: it_power,
+                facility_power_w: facility,
+                vertices_power_w: vertices_power,
+                optics_power_w: optics,
+                other_power_w: (it_power - vertices_power - optics).max(0.0),
+                sites,
+            },
+        }
+    }
+
+    fn services(&self) -> Vec<ScenarioService> {
+        let plant = self.plant;
+        let program = &plant.program;
+        let gpu_vertex: std::collections::HashMap<InstanceId, u32> = self
+            .graph
+            .vertices
+            .iter()
+            .enumerate()
+            .filter_map(|(v, x)| match (x.kind, x.source) {
+                (VertexKind::Gpu, Source::Instance(i)) => Some((i, v as u32)),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for root in plant.roots() {
+            if plant.kind(root) != Kind::Inference {
+                continue;
+            }
+            let decl = plant.get(root).decl;
+            let d = program.decl(decl);
+            let child = |kind: Kind| d.children.iter().copied().find(|&c| program.decl(c).kind == kind);
+            let number = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.number());
+            let text = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.text().map(str::to_string));
+            let model = program.field(decl, "model").and_then(|f| f.type_id());
+            let placement = field_path(plant, decl, "placement");
+            let gpus: Vec<u32> = placement
+                .as_ref()
+                .and_then(|p| plant.select(p).ok())
+                .map(|sel| sel.iter().flat_map(|&s| plant.subtree(s)).filter_map(|i| gpu_vertex.get(&i).copied()).collect())
+                .unwrap_or_default();
+            let (load, slo, serving) = (child(Kind::Load), child(Kind::Slo), child(Kind::Serving));
+            let bounds = slo
+                .map(|s| {
+                    program
+                        .decl(s)
+                        .bounds
+                        .iter()
+                        .filter_map(|b| match b.value {
+                            Value::Number { value, .. } => Some(ScenarioBound {
+                                metric: match b.name {
+                                    "energy_per_token" => "energy_per_token_j".to_string(),
+                                    other => format!("{other}_s"),
+                                },
+                                op: b.op.as_str().to_string(),
+                                value,
+                            }),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let precision = text(Some(decl), "precision");
+            out.push(ScenarioService {
+                path: plant.path(root),
+                model: ScenarioModel {
+                    name: model.map(|m| self.name(m)).unwrap_or_default(),
+                    parameters: number(model, "params"),
+                    active_parameters: number(model, "active_params"),
+                    kv_bytes_per_token: number(model, "kv_bytes_per_token").map(|b| b / 8.0),
+                    context_tokens: number(model, "context"),
+                },
+                precision,
+                gpus_per_replica: number(Some(decl), "gpus_per_replica").unwrap_or(0.0) as u32,
+                replicas: number(Some(decl), "replicas").unwrap_or(0.0) as u32,
+                placement: placement.map(|p| p.to_string()).unwrap_or_default(),
+                gpus,
+                load: ScenarioLoad {
+                    arrival_per_s: number(load, "arrival"),
+                    prompt_tokens: number(load, "prompt"),
+                    reasoning_tokens: number(load, "reasoning"),
+                    output_tokens: number(load, "output"),
+                    samples: number(load, "samples"),
+                },
+                slo: bounds,
+                tier: text(slo, "tier"),
+                serving: serving.map(|s| ScenarioServing {
+                    engine: text(Some(s), "engine"),
+                    image: text(Some(s), "image"),
+                    port: number(Some(s), "port").map(|p| p as u32),
+                }),
+            });
+        }
+        out
+    }
+
+    /// `astra-sim/network.yml`: one dimension per level of the exported part.
+    fn write_astra_network(&self, out: &mut dyn Write) -> io::Result<()> {
+        let h = &self.graph.hierarchy;
+        writeln!(out, "# ASTRA-sim analytical network, written by Fabric {} from {}.", env!("CARGO_PKG_VERSION"), self.spec)?;
+        match h.fabric {
+            Some(f) => writeln!(
+                out,
+                "# Fabric `{}`: {} GPUs = {}.",
+                self.net.fabrics[f as usize].name,
+                h.gpus.len(),
+                h.dimensions.iter().map(|d| d.npus.to_string()).collect::<Vec<_>>().join(" x ")
+            )?,
+            None => writeln!(out, "# The spec has no GPU on a fabric: no dimension to export.")?,
+        }
+        for d in &h.dimensions {
+            let unknown = if d.unknown.is_empty() { String::new() } else { format!("; no figure, counted as 0: {}", d.unknown.join(", ")) };
+            writeln!(out, "# {}: {} NPUs{unknown}", d.level, d.npus)?;
+        }
+        for line in &h.left_out {
+            writeln!(out, "# left out: {line}")?;
+        }
+        let list = |values: Vec<String>| format!("[ {} ]", values.join(", "));
+        writeln!(out, "topology: {}", list(h.dimensions.iter().map(|d| d.topology.to_string()).collect()))?;
+        writeln!(out, "npus_count: {}", list(h.dimensions.iter().map(|d| d.npus.to_string()).collect()))?;
+        writeln!(
+            out,
+            "bandwidth: {}  # GB/s per NPU, one direction",
+            list(h.dimensions.iter().map(|d| decimal(d.bandwidth_bytes_per_s / 1e9)).collect())
+        )?;
+        writeln!(out, "latency: {}  # ns, worst one-way", list(h.dimensions.iter().map(|d| decimal(d.latency_s * 1e9)).collect()))?;
+        Ok(())
+    }
+
+    /// `astra-sim/system.json`: collectives per dimension and the GPUs' memory bandwidth.
+    fn write_astra_system(&self, out: &mut dyn Write) -> io::Result<()> {
+        let h = &self.graph.hierarchy;
+        let per_dim = |algorithm: &str| serde_json::Value::from(vec![algorithm; h.dimensions.len()]);
+        let mut system = serde_json::Map::new();
+        system.insert("scheduling-policy".into(), "LIFO".into());
+        system.insert("endpoint-delay".into(), 10.into());
+        system.insert("active-chunks-per-dimension".into(), 1.into());
+        system.insert("preferred-dataset-splits".into(), 4.into());
+        system.insert("all-reduce-implementation".into(), per_dim("ring"));
+        system.insert("all-gather-implementation".into(), per_dim("ring"));
+        system.insert("reduce-scatter-implementation".into(), per_dim("ring"));
+        system.insert("all-to-all-implementation".into(), per_dim("direct"));
+        system.insert("collective-optimization".into(), "localBWAware".into());
+        let mem = h.local_mem_bytes_per_s.map_or(0.0, |b| (b / 1e9 * 1000.0).round() / 1000.0);
+        system.insert("local-mem-bw".into(), serde_json::json!(mem));
+        system.insert("boost-mode".into(), 0.into());
+        serde_json::to_writer_pretty(&mut *out, &serde_json::Value::Object(system))?;
+        out.write_all(b"\n")
+    }
+
+    /// The ns-3 node id of every vertex: hosts first (GPUs, then NICs that serve no GPU),
+    /// then switches and campus-link ends; a NIC that serves a GPU is that GPU's host.
+    fn ns3_ids(&self) -> (Vec<u32>, u32, u32) {
+        let vs = &self.graph.vertices;
+        let mut ids = vec![u32::MAX; vs.len()];
+        let mut next = 0;
+        for (v, vertex) in vs.iter().enumerate() {
+            if vertex.kind == VertexKind::Gpu || (vertex.kind == VertexKind::Nic && vertex.gpu.is_none()) {
+                ids[v] = next;
+                next += 1;
+            }
+        }
+        let hosts = next;
+        for (v, vertex) in vs.iter().enumerate() {
+            if matches!(vertex.kind, VertexKind::Switch | VertexKind::CampusLinkEnd) {
+                ids[v] = next;
+                next += 1;
+            }
+        }
+        for (v, vertex) in vs.iter().enumerate() {
+            if let (VertexKind::Nic, Some(gpu)) = (vertex.kind, vertex.gpu) {
+                ids[v] = ids[gpu as usize];
+            }
+        }
+        (ids, hosts, next)
+    }
+
+    /// A link's ns-3 delay: its own, plus a NIC's latency at a NIC end and half a switch's
+    /// latency at each switch end, so that a path's delays add up to the latency of every
+    /// switch it crosses (ns-3's point-to-point model has no switch).
+    fn ns3_link_delay(&self, link: &crate::sim::SimLink) -> f64 {
+        let plant = self.plant;
+        let extra = |v: u32| {
+            let vertex = &self.graph.vertices[v as usize];
+            match (vertex.kind, vertex.source) {
+                (VertexKind::Nic, Source::Instance(i)) => self.num(i, "latency").unwrap_or(0.0),
+                (VertexKind::Switch, Source::Instance(i)) => self.num(i, "latency").unwrap_or(0.0) / 2.0,
+                (VertexKind::Switch, Source::Generated(s)) => {
+                    plant.program.field(self.net.switches[s as usize].ty, "latency").and_then(|f| f.number()).unwrap_or(0.0) / 2.0
+                }
+                _ => 0.0,
+            }
+        };
+        link.delay_s + extra(link.a) + extra(link.b)
+    }
+
+    /// `ns3/topology.txt`: `nodes switches links`, the switch ids, then one link per line.
+    fn write_ns3(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (ids, hosts, total) = self.ns3_ids();
+        let mut out = io::BufWriter::new(out);
+        writeln!(out, "{} {} {}", total, total - hosts, self.graph.links.len())?;
+        let switches: Vec<String> = (hosts..total).map(|i| i.to_string()).collect();
+        writeln!(out, "{}", switches.join(" "))?;
+        for link in &self.graph.links {
+            writeln!(
+                out,
+                "{} {} {} {} 0",
+                ids[link.a as usize],
+                ids[link.b as usize],
+                ns3_rate(link.rate_bps),
+                ns3_delay(self.ns3_link_delay(link))
+            )?;
+        }
+        out.flush()
+    }
+
+    /// `ns3/nodes.csv`: every ns-3 node id with its kind, Fabric path, and the NICs it
+    /// stands for.
+    fn write_ns3_nodes(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (ids, _, total) = self.ns3_ids();
+        let mut rows: Vec<(String, String, Vec<String>)> = vec![(String::new(), String::new(), vec![]); total as usize];
+        for (v, vertex) in self.graph.vertices.iter().enumerate() {
+            let row = &mut rows[ids[v] as usize];
+            let name = self.vertex_name(v as u32);
+            match (vertex.kind, vertex.gpu) {
+                (VertexKind::Nic, Some(_)) => row.2.push(name),
+                (kind, _) => {
+                    row.0 = match kind {
+                        VertexKind::Gpu => "gpu",
+                        VertexKind::Nic => "nic",
+                        VertexKind::Switch => "switch",
+                        VertexKind::CampusLinkEnd => "campus_link_end",
+                    }
+                    .to_string();
+                    row.1 = name;
+                    if kind == VertexKind::Nic {
+                        row.2.push(row.1.clone());
+                    }
+                }
+            }
+        }
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+        w.write_record(["id", "kind", "path", "nics"])?;
+        for (id, (kind, path, nics)) in rows.iter().enumerate() {
+            w.write_record([id.to_string().as_str(), kind, path, nics.join(" ").as_str()])?;
+        }
+        w.flush()
+    }
+
+    /// `ns3/links.csv`: every link of topology.txt in the same order, with its kind and what
+    /// it is in Fabric (the cable label, or the campus link's path).
+    fn write_ns3_links(&self, out: &mut dyn Write) -> io::Result<()> {
+        let (ids, _, _) = self.ns3_ids();
+        let labels = cable_labels(self.net);
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+        w.write_record(["index", "src", "dst", "kind", "source", "delay_s"])?;
+        for (i, link) in self.graph.links.iter().enumerate() {
+            let what = match link.kind {
+                LinkKind::Cable(c) => labels[c as usize].clone(),
+                LinkKind::NvLink => format!("{} - {}", self.vertex_name(link.a), self.vertex_name(link.b)),
+                LinkKind::Campus(l) | LinkKind::CampusAttach(l) => self.plant.path(self.net.links[l as usize].instance),
+            };
+            let kind = serde_json::to_value(kind_name(link.kind)).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            w.write_record([
+                i.to_string(),
+                ids[link.a as usize].to_string(),
+                ids[link.b as usize].to_string(),
+                kind,
+                what,
+                format!("{:e}", (self.ns3_link_delay(link) * 1e12).round() / 1e12),
+            ])?;
+        }
+        w.flush()
+    }
+}
+
+/// A number with at most three decimals and no trailing zeros.
+fn decimal(x: f64) -> String {
+    let s = format!("{:.3}", x);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" { "0".to_string() } else { s.to_string() }
+}
+
+/// The JSON Schema (draft 2020-12) of [`Scenario`].
+pub fn schema() -> schemars::Schema {
+    schemars::schema_for!(Scenario)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ns3_rates_and_delays_are_exact() {
+        assert_eq!(ns3_rate(800e9), "800Gbps");
+        assert_eq!(ns3_rate(400e12), "400000Gbps");
+        assert_eq!(ns3_rate(100e6), "100Mbps");
+        assert_eq!(ns3_rate(2.5e6), "2500000bps");
+        assert_eq!(ns3_rate(1234.0), "1234bps");
+        assert_eq!(ns3_delay(0.0), "0ms");
+        assert_eq!(ns3_delay(9e-6), "0.009ms");
+        assert_eq!(ns3_delay(75e-9), "0.000075ms");
+        assert_eq!(ns3_delay(1.5e-12), "0.000000002ms");
+        assert_eq!(decimal(900.0), "900");
+        assert_eq!(decimal(0.1234), "0.123");
+    }
+}
