@@ -86,7 +86,7 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
         let graph = crate::db::sim(db, project);
         let budgets = budgets(db, project);
         let mut out = io::BufWriter::new(out);
-        sim::SimEmitter::new(plant, net, &graph, &budgets, spec).write(path, &mut out)?;
+        sim::SimEmitter::new(plant, net, graph, budgets, spec).write(path, &mut out)?;
         return out.flush();
     }
     let inv = inventory(db, project);
