@@ -396,13 +396,7 @@ impl Builder<'_> {
             };
             let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0).max(0.0) as u32;
             let (replicas, gpus_per_replica) = (num("replicas"), num("gpus_per_replica"));
-            let placed: Vec<InstanceId> = crate::network::field_path(plant, decl, "placement")
-                .and_then(|p| plant.select(&p).ok())
-                .unwrap_or_default()
-                .iter()
-                .flat_map(|&s| plant.subtree(s))
-                .filter(|&i| plant.kind(i) == Kind::Gpu)
-                .collect();
+            let placed: Vec<InstanceId> = crate::network::placement_gpus(plant, decl);
             let nodes: Vec<&ClusterNode> = {
                 let mut seen = std::collections::BTreeSet::new();
                 placed

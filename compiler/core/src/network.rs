@@ -1023,6 +1023,29 @@ impl Generator<'_> {
     }
 }
 
+/// The GPUs under an inference service's `placement`, in plant order; none when it has no
+/// placement or the path selects nothing.
+pub fn placement_gpus(plant: &Plant, decl: DeclId) -> Vec<InstanceId> {
+    field_path(plant, decl, "placement")
+        .and_then(|p| plant.select(&p).ok())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|&s| plant.subtree(s))
+        .filter(|&i| plant.kind(i) == Kind::Gpu)
+        .collect()
+}
+
+/// The building that holds a fabric's top tier: where a path between separate fabrics
+/// leaves it for a campus link.
+pub fn fabric_building(plant: &Plant, net: &Network, fabric: u32) -> Option<InstanceId> {
+    let top = net.fabrics.get(fabric as usize)?.switches.clone().next_back()?;
+    let hall = match net.switches[top as usize].rack {
+        RackRef::Plant(r) => plant.ancestor(r, Kind::Hall)?,
+        RackRef::Generated(g) => net.racks.get(g as usize)?.hall,
+    };
+    plant.ancestor(hall, Kind::Building)
+}
+
 /// Every cable's label, `<fabric>-t<tier>-<nnnnnn>` numbered per fabric and tier in cable
 /// order (the cabling plan prints them; simulator files refer to them).
 pub fn cable_labels(net: &Network) -> Vec<String> {

@@ -20,7 +20,7 @@
 
 use crate::check::latency::Router;
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::{End, Network, RackRef};
+use crate::network::{End, Network};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::group_thousands;
@@ -294,22 +294,12 @@ pub fn build(plant: &Plant, net: &Network) -> SimGraph {
     g
 }
 
-/// The building that holds a fabric's top tier (as the router sees it).
-fn fabric_building(plant: &Plant, net: &Network, fabric: u32) -> Option<InstanceId> {
-    let f = &net.fabrics[fabric as usize];
-    let top = f.switches.clone().next_back()?;
-    let hall = match net.switches[top as usize].rack {
-        RackRef::Plant(r) => plant.ancestor(r, Kind::Hall)?,
-        RackRef::Generated(g) => net.racks.get(g as usize)?.hall,
-    };
-    plant.ancestor(hall, Kind::Building)
-}
-
 /// Adds the ends of every campus link that joins separate fabrics, the route between them
 /// and each joined fabric's top-tier switches' attachments.
 fn campus_links(plant: &Plant, net: &Network, first_generated: u32, g: &mut SimGraph) {
     let program = &plant.program;
-    let buildings: Vec<Option<InstanceId>> = (0..net.fabrics.len() as u32).map(|f| fabric_building(plant, net, f)).collect();
+    let buildings: Vec<Option<InstanceId>> =
+        (0..net.fabrics.len() as u32).map(|f| crate::network::fabric_building(plant, net, f)).collect();
     for (l, link) in net.links.iter().enumerate() {
         let l = l as u32;
         let sides: [Vec<u32>; 2] = [&link.from, &link.to]

@@ -10,7 +10,7 @@
 
 use super::{Budgets, LatencyFigure};
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::{Network, RackRef, field_path};
+use crate::network::{Network, fabric_building, field_path};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::{Dim, format_quantity};
@@ -300,12 +300,7 @@ impl<'a> Router<'a> {
     fn farthest_within(&self, fabric: u32, set: &[u32]) -> Option<WorstPath> {
         let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
         let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
-        let tiers = self.net.fabrics[fabric as usize].tiers;
-        let tier = if set.iter().any(|&e| leaf_of(e) != leaf_of(set[0])) {
-            if tiers > 2 && set.iter().any(|&e| pod_of(e) != pod_of(set[0])) { 2 } else { 1 }
-        } else {
-            0
-        };
+        let tier = self.meeting_tier(fabric, set.iter().copied());
         let apart = |x: u32, y: u32| match tier {
             0 => x != y,
             1 => leaf_of(x) != leaf_of(y),
@@ -331,35 +326,28 @@ impl<'a> Router<'a> {
     }
 
     fn within(&self, fabric: u32, a: &[u32], b: &[u32]) -> WorstPath {
-        let f = &self.net.fabrics[fabric as usize];
-        let leaf_of = |e: &u32| self.net.endpoints[*e as usize].leaf;
-        let first_leaf = leaf_of(&a[0]);
-        let one_leaf = a.iter().chain(b).all(|e| leaf_of(e) == first_leaf);
-        let pod_of = |e: &u32| self.net.switches[leaf_of(e) as usize].pod;
-        let first_pod = pod_of(&a[0]);
-        let tier = if one_leaf {
+        let tier = self.meeting_tier(fabric, a.iter().chain(b).copied());
+        self.join(a, b, tier, tier, None)
+    }
+
+    /// The lowest tier where every endpoint of `ends` (at least one) meets the others: 0 on
+    /// one leaf, 1 inside one pod or a 2-tier fabric, 2 across pods.
+    fn meeting_tier(&self, fabric: u32, ends: impl Iterator<Item = u32> + Clone) -> u8 {
+        let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
+        let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
+        let Some(first) = ends.clone().next() else { return 0 };
+        if ends.clone().all(|e| leaf_of(e) == leaf_of(first)) {
             0
-        } else if f.tiers == 2 || a.iter().chain(b).all(|e| pod_of(e) == first_pod) {
+        } else if self.net.fabrics[fabric as usize].tiers == 2 || ends.clone().all(|e| pod_of(e) == pod_of(first)) {
             1
         } else {
             2
-        };
-        self.join(a, b, tier, tier, None)
+        }
     }
 
     fn across(&self, fa: u32, a: &[u32], fb: u32, b: &[u32]) -> Result<WorstPath, NoPath> {
         let (na, nb) = (&self.net.fabrics[fa as usize], &self.net.fabrics[fb as usize]);
-        let building = |fabric: u32| {
-            let f = &self.net.fabrics[fabric as usize];
-            let top = f.switches.clone().next_back()?;
-            let rack = self.net.switches[top as usize].rack;
-            let hall = match rack {
-                RackRef::Plant(r) => self.plant.ancestor(r, Kind::Hall)?,
-                RackRef::Generated(g) => self.net.racks.get(g as usize)?.hall,
-            };
-            self.plant.ancestor(hall, Kind::Building)
-        };
-        let (ba, bb) = (building(fa), building(fb));
+        let (ba, bb) = (fabric_building(self.plant, self.net, fa), fabric_building(self.plant, self.net, fb));
         let link = match (ba, bb) {
             (Some(x), Some(y)) if x != y => self.net.links.iter().find(|l| l.joins(x, y)),
             _ => None,
@@ -434,8 +422,7 @@ pub fn check(plant: &Plant, net: &Network, router: &Router<'_>, budgets: &mut Bu
         let (slo_decl, bound) = bound;
         let crate::resolve::Value::Number { value: limit, .. } = bound.value else { continue };
         let Some(placement) = field_path(plant, decl, "placement") else { continue };
-        let selected = plant.select(&placement).unwrap_or_default();
-        let gpus: Vec<InstanceId> = selected.iter().flat_map(|&s| plant.subtree(s)).filter(|&i| plant.kind(i) == Kind::Gpu).collect();
+        let gpus = crate::network::placement_gpus(plant, decl);
         let endpoints = router.endpoints_for(&gpus);
         let file = program.decl(slo_decl).file;
         match router.worst(&endpoints, &endpoints) {

@@ -274,10 +274,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         let decl = plant.get(root).decl;
         let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0);
         let needed = (num("replicas") * num("gpus_per_replica")) as u64;
-        let placed = crate::network::field_path(plant, decl, "placement")
-            .and_then(|p| plant.select(&p).ok())
-            .map(|sel| sel.iter().flat_map(|&s| plant.subtree(s)).filter(|&i| plant.kind(i) == Kind::Gpu).count() as u64)
-            .unwrap_or(0);
+        let placed = crate::network::placement_gpus(plant, decl).len() as u64;
         services.push(ServiceReport {
             name: program.decl(decl).name.clone().unwrap_or_default(),
             fits: placed >= needed,

@@ -5,7 +5,7 @@
 //! docs/simulation.md documents the formats and the modelling choices.
 
 use crate::check::Budgets;
-use crate::network::{Network, TIER_NAMES, cable_labels, field_path, inherited_number};
+use crate::network::{Network, TIER_NAMES, cable_labels, field_path, inherited_number, placement_gpus};
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::{DeclId, Value};
 use crate::schema::Kind;
@@ -597,11 +597,7 @@ impl<'a> SimEmitter<'a> {
             let text = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.text().map(str::to_string));
             let model = program.field(decl, "model").and_then(|f| f.type_id());
             let placement = field_path(plant, decl, "placement");
-            let gpus: Vec<u32> = placement
-                .as_ref()
-                .and_then(|p| plant.select(p).ok())
-                .map(|sel| sel.iter().flat_map(|&s| plant.subtree(s)).filter_map(|i| gpu_vertex.get(&i).copied()).collect())
-                .unwrap_or_default();
+            let gpus: Vec<u32> = placement_gpus(plant, decl).iter().filter_map(|i| gpu_vertex.get(i).copied()).collect();
             let (load, slo, serving) = (child(Kind::Load), child(Kind::Slo), child(Kind::Serving));
             let bounds = slo
                 .map(|s| {
@@ -760,7 +756,6 @@ impl<'a> SimEmitter<'a> {
     /// `ns3/topology.txt`: `nodes switches links`, the switch ids, then one link per line.
     fn write_ns3(&self, out: &mut dyn Write) -> io::Result<()> {
         let (ids, hosts, total) = self.ns3_ids();
-        let mut out = io::BufWriter::new(out);
         writeln!(out, "{} {} {}", total, total - hosts, self.graph.links.len())?;
         let switches: Vec<String> = (hosts..total).map(|i| i.to_string()).collect();
         writeln!(out, "{}", switches.join(" "))?;
@@ -774,7 +769,7 @@ impl<'a> SimEmitter<'a> {
                 ns3_delay(self.ns3_link_delay(link))
             )?;
         }
-        out.flush()
+        Ok(())
     }
 
     /// `ns3/nodes.csv`: every ns-3 node id with its kind, Fabric path, and the NICs it
