@@ -2,23 +2,19 @@
 //! ResourceFlavors, ClusterQueue and LocalQueues, one LeaderWorkerSet with its Service per
 //! inference service, PriorityClasses per SLO tier, Namespaces, and a kustomization.
 //!
-//! Core objects are k8s-openapi types; Kueue and LeaderWorkerSet objects are serde structs
+//! Core objects are the serde structs of [`crate::emit::k8s_api`]; Kueue and LeaderWorkerSet objects are serde structs
 //! with their CRDs' field names; YAML is written by serde-saphyr (which quotes `yes`, `on`,
 //! `1e3` and other strings YAML 1.1 readers would misread). Names and shapes come from the
 //! [`Cluster`] stage, which has already reported what Kubernetes would refuse.
 
 use crate::cluster::{Cluster, ClusterService, Tier};
+use crate::emit::k8s_api::{
+    Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass, Quantity,
+    ResourceRequirements, Service, ServicePort, ServiceSpec, Toleration,
+};
 use crate::plant::Plant;
 use crate::resolve::Program;
 use crate::schema::Kind;
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, Namespace, Node, PodSpec, PodTemplateSpec, ResourceRequirements, Service, ServicePort, ServiceSpec,
-    Toleration,
-};
-use k8s_openapi::api::scheduling::v1::PriorityClass;
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -491,7 +487,7 @@ impl<'a> Kubernetes<'a> {
                 ports: Some(vec![ServicePort {
                     name: Some("http".into()),
                     port,
-                    target_port: Some(IntOrString::String("http".into())),
+                    target_port: Some("http".into()),
                     ..ServicePort::default()
                 }]),
                 ..ServiceSpec::default()

@@ -6,6 +6,7 @@
 
 pub mod cabling;
 pub mod k8s;
+pub mod k8s_api;
 pub mod report;
 pub mod sim;
 

@@ -1,0 +1,216 @@
+//! The Kubernetes core objects the manifests use, as serde structs with the fields Fabric
+//! sets. They serialize as the API does (camelCase; `apiVersion` and `kind` first, then the
+//! fields in alphabetical order, unset ones left out), and the tests validate every
+//! manifest against the published schemas (tests/k8s/validate.py). The k8s-openapi crate
+//! typed these before; it was the largest single cost of a cold build (16 % of a clean
+//! `cargo clippy`) for the dozen objects Fabric writes.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `metadata` of an object.
+#[derive(Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    /// Annotations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// A label selector; Fabric writes only the empty one (everything).
+#[derive(Serialize, Default, Clone)]
+pub struct LabelSelector {}
+
+/// A toleration of a taint.
+#[derive(Serialize, Default, Clone)]
+pub struct Toleration {
+    /// The taint effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    /// The taint key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Exists` or `Equal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+}
+
+/// A resource quantity such as `4`.
+#[derive(Serialize, Clone)]
+pub struct Quantity(pub String);
+
+/// Declares a top-level object: `apiVersion` and `kind` first, then its fields.
+macro_rules! object {
+    ($(#[$doc:meta])* $name:ident, $api:literal, $kind:literal { $($(#[$fattr:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$doc])*
+        #[derive(Serialize, Clone)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name {
+            /// Always the object's API version.
+            pub api_version: &'static str,
+            /// Always the object's kind.
+            pub kind: &'static str,
+            $($(#[$fattr])* pub $field: $ty,)*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { api_version: $api, kind: $kind, $($field: Default::default(),)* }
+            }
+        }
+    };
+}
+
+object!(
+    /// A Node.
+    Node, "v1", "Node" {
+        /// Its metadata.
+        metadata: ObjectMeta,
+    }
+);
+
+object!(
+    /// A Namespace.
+    Namespace, "v1", "Namespace" {
+        /// Its metadata.
+        metadata: ObjectMeta,
+    }
+);
+
+object!(
+    /// A PriorityClass.
+    PriorityClass, "scheduling.k8s.io/v1", "PriorityClass" {
+        /// What it is for.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// Whether pods without a class get it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        global_default: Option<bool>,
+        /// Its metadata.
+        metadata: ObjectMeta,
+        /// Its priority.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<i32>,
+    }
+);
+
+object!(
+    /// A Service.
+    Service, "v1", "Service" {
+        /// Its metadata.
+        metadata: ObjectMeta,
+        /// Its spec.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        spec: Option<ServiceSpec>,
+    }
+);
+
+/// A Service's spec.
+#[derive(Serialize, Default, Clone)]
+pub struct ServiceSpec {
+    /// Its ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<ServicePort>>,
+    /// The pods it sends to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector: Option<BTreeMap<String, String>>,
+}
+
+/// A port of a Service.
+#[derive(Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePort {
+    /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its number.
+    pub port: i32,
+    /// The pods' port, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_port: Option<String>,
+}
+
+/// A pod template.
+#[derive(Serialize, Default, Clone)]
+pub struct PodTemplateSpec {
+    /// The pods' metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ObjectMeta>,
+    /// The pods' spec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<PodSpec>,
+}
+
+/// A pod's spec.
+#[derive(Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    /// Its containers.
+    pub containers: Vec<Container>,
+    /// Its priority class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// Taints it tolerates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<Toleration>>,
+}
+
+/// A container.
+#[derive(Serialize, Default, Clone)]
+pub struct Container {
+    /// Its command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// Its environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<EnvVar>>,
+    /// Its image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Its ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<ContainerPort>>,
+    /// What it needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+}
+
+/// An environment variable.
+#[derive(Serialize, Default, Clone)]
+pub struct EnvVar {
+    /// Its name.
+    pub name: String,
+    /// Its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A container port.
+#[derive(Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerPort {
+    /// Its number.
+    pub container_port: i32,
+    /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// What a container needs.
+#[derive(Serialize, Default, Clone)]
+pub struct ResourceRequirements {
+    /// Its limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<BTreeMap<String, Quantity>>,
+}
