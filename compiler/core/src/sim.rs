@@ -20,7 +20,7 @@
 
 use crate::check::latency::Router;
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::{End, Network};
+use crate::network::{End, Network, fabric_building};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::group_thousands;
@@ -298,8 +298,7 @@ pub fn build(plant: &Plant, net: &Network) -> SimGraph {
 /// and each joined fabric's top-tier switches' attachments.
 fn campus_links(plant: &Plant, net: &Network, first_generated: u32, g: &mut SimGraph) {
     let program = &plant.program;
-    let buildings: Vec<Option<InstanceId>> =
-        (0..net.fabrics.len() as u32).map(|f| crate::network::fabric_building(plant, net, f)).collect();
+    let buildings: Vec<Option<InstanceId>> = (0..net.fabrics.len() as u32).map(|f| fabric_building(plant, net, f)).collect();
     for (l, link) in net.links.iter().enumerate() {
         let l = l as u32;
         let sides: [Vec<u32>; 2] = [&link.from, &link.to]

@@ -10,7 +10,7 @@
 
 use super::{Budgets, LatencyFigure};
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::{Network, fabric_building, field_path};
+use crate::network::{Network, fabric_building, field_path, placement_gpus};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::{Dim, format_quantity};
@@ -422,7 +422,7 @@ pub fn check(plant: &Plant, net: &Network, router: &Router<'_>, budgets: &mut Bu
         let (slo_decl, bound) = bound;
         let crate::resolve::Value::Number { value: limit, .. } = bound.value else { continue };
         let Some(placement) = field_path(plant, decl, "placement") else { continue };
-        let gpus = crate::network::placement_gpus(plant, decl);
+        let gpus = placement_gpus(plant, decl);
         let endpoints = router.endpoints_for(&gpus);
         let file = program.decl(slo_decl).file;
         match router.worst(&endpoints, &endpoints) {

@@ -2,15 +2,16 @@
 //! ResourceFlavors, ClusterQueue and LocalQueues, one LeaderWorkerSet with its Service per
 //! inference service, PriorityClasses per SLO tier, Namespaces, and a kustomization.
 //!
-//! Core objects are the serde structs of [`crate::emit::k8s_api`]; Kueue and LeaderWorkerSet objects are serde structs
-//! with their CRDs' field names; YAML is written by serde-saphyr (which quotes `yes`, `on`,
-//! `1e3` and other strings YAML 1.1 readers would misread). Names and shapes come from the
-//! [`Cluster`] stage, which has already reported what Kubernetes would refuse.
+//! Objects are the serde structs of [`crate::emit::k8s_api`] for core kinds and serde
+//! structs with their CRDs' field names for Kueue and LeaderWorkerSet; YAML is written by
+//! serde-saphyr (which quotes `yes`, `on`, `1e3` and other strings YAML 1.1 readers would
+//! misread). Names and shapes come from the [`Cluster`] stage, which has already reported
+//! what Kubernetes would refuse.
 
 use crate::cluster::{Cluster, ClusterService, Tier};
 use crate::emit::k8s_api::{
-    Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass, Quantity,
-    ResourceRequirements, Service, ServicePort, ServiceSpec, Toleration,
+    Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
+    Quantity, ResourceRequirements, ServicePort, ServiceSpec, Toleration,
 };
 use crate::plant::Plant;
 use crate::resolve::Program;
@@ -55,15 +56,6 @@ fn write_docs(out: &mut dyn Write, docs: &[(String, String)]) -> io::Result<()> 
         }
     }
     Ok(())
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Object<S: Serialize> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: ObjectMeta,
-    spec: S,
 }
 
 #[derive(Serialize)]
@@ -279,7 +271,6 @@ impl<'a> Kubernetes<'a> {
                         key: Some(GPU_RESOURCE.into()),
                         operator: Some("Exists".into()),
                         effect: Some("NoSchedule".into()),
-                        ..Toleration::default()
                     }],
                 },
             };
@@ -390,9 +381,9 @@ impl<'a> Kubernetes<'a> {
             _ => (
                 None,
                 vec![
-                    EnvVar { name: "FABRIC_MODEL".into(), value: Some(repository), ..EnvVar::default() },
-                    EnvVar { name: "FABRIC_GPUS_PER_REPLICA".into(), value: Some(s.gpus_per_replica.to_string()), ..EnvVar::default() },
-                    EnvVar { name: "FABRIC_PODS_PER_REPLICA".into(), value: Some(pods), ..EnvVar::default() },
+                    EnvVar { name: "FABRIC_MODEL".into(), value: Some(repository) },
+                    EnvVar { name: "FABRIC_GPUS_PER_REPLICA".into(), value: Some(s.gpus_per_replica.to_string()) },
+                    EnvVar { name: "FABRIC_PODS_PER_REPLICA".into(), value: Some(pods) },
                 ],
             ),
         }
@@ -416,9 +407,8 @@ impl<'a> Kubernetes<'a> {
             image: Some(image.unwrap_or_else(|| DEFAULT_IMAGE.to_string())),
             command,
             env: (!env.is_empty()).then_some(env),
-            ports: leader.then(|| vec![ContainerPort { container_port: port, name: Some("http".into()), ..ContainerPort::default() }]),
-            resources: Some(ResourceRequirements { limits: Some(gpus), ..ResourceRequirements::default() }),
-            ..Container::default()
+            ports: leader.then(|| vec![ContainerPort { container_port: port, name: Some("http".into()) }]),
+            resources: Some(ResourceRequirements { limits: Some(gpus) }),
         };
         PodTemplateSpec {
             metadata: Some(ObjectMeta { labels: Some(labels), annotations: Some(annotations), ..ObjectMeta::default() }),
@@ -429,9 +419,7 @@ impl<'a> Kubernetes<'a> {
                     key: Some(GPU_RESOURCE.into()),
                     operator: Some("Exists".into()),
                     effect: Some("NoSchedule".into()),
-                    ..Toleration::default()
                 }]),
-                ..PodSpec::default()
             }),
         }
     }
@@ -477,22 +465,17 @@ impl<'a> Kubernetes<'a> {
             },
         };
         let port = self.port(s) as i32;
-        let service = Service {
+        let service = Object {
+            api_version: "v1",
+            kind: "Service",
             metadata: meta(&s.name, Some(&s.namespace)),
-            spec: Some(ServiceSpec {
+            spec: ServiceSpec {
                 selector: Some(BTreeMap::from([
                     ("leaderworkerset.sigs.k8s.io/name".to_string(), s.name.clone()),
                     ("fabric-lang.org/role".to_string(), "leader".to_string()),
                 ])),
-                ports: Some(vec![ServicePort {
-                    name: Some("http".into()),
-                    port,
-                    target_port: Some("http".into()),
-                    ..ServicePort::default()
-                }]),
-                ..ServiceSpec::default()
-            }),
-            ..Service::default()
+                ports: Some(vec![ServicePort { name: Some("http".into()), port, target_port: Some("http".into()) }]),
+            },
         };
         write_docs(out, &[(comment, yaml(&lws)?), ("The leaders of the replicas, behind one address.".into(), yaml(&service)?)])
     }

@@ -44,11 +44,26 @@ pub struct Toleration {
     pub operator: Option<String>,
 }
 
+/// An object with a spec, written `apiVersion`, `kind`, `metadata`, `spec` as the API does:
+/// the core Service and every Kueue and LeaderWorkerSet object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Object<S: Serialize> {
+    /// The object's API version.
+    pub api_version: &'static str,
+    /// The object's kind.
+    pub kind: &'static str,
+    /// Its metadata.
+    pub metadata: ObjectMeta,
+    /// Its spec.
+    pub spec: S,
+}
+
 /// A resource quantity such as `4`.
 #[derive(Serialize, Clone)]
 pub struct Quantity(pub String);
 
-/// Declares a top-level object: `apiVersion` and `kind` first, then its fields.
+/// Declares an object without a spec: `apiVersion` and `kind` first, then its fields.
 macro_rules! object {
     ($(#[$doc:meta])* $name:ident, $api:literal, $kind:literal { $($(#[$fattr:meta])* $field:ident: $ty:ty,)* }) => {
         $(#[$doc])*
@@ -100,17 +115,6 @@ object!(
         /// Its priority.
         #[serde(skip_serializing_if = "Option::is_none")]
         value: Option<i32>,
-    }
-);
-
-object!(
-    /// A Service.
-    Service, "v1", "Service" {
-        /// Its metadata.
-        metadata: ObjectMeta,
-        /// Its spec.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        spec: Option<ServiceSpec>,
     }
 );
 
