@@ -9,4 +9,5 @@ mod examples;
 mod kubernetes;
 mod registry;
 mod sim;
+mod slo;
 mod ui;

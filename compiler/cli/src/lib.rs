@@ -334,9 +334,43 @@ pub fn report_table(report: &fabric_core::emit::report::Report) -> String {
         out.push_str(&table(&rows));
     }
     if !report.services.is_empty() {
-        let mut rows: Vec<[String; 5]> = vec![["service".into(), "GPUs placed".into(), "GPUs needed".into(), "fits".into(), String::new()]];
+        let dash = || "-".to_string();
+        let against = |value: Option<f64>, limit: Option<f64>, dim: Dim| match (value, limit) {
+            (Some(v), Some(l)) => format!("{} (SLO {})", format_quantity(v, dim), format_quantity(l, dim)),
+            (Some(v), None) => format_quantity(v, dim),
+            (None, _) => dash(),
+        };
+        let mut rows: Vec<[String; 9]> = vec![[
+            "service".into(),
+            "fits".into(),
+            "GPUs placed".into(),
+            "asked".into(),
+            "needed".into(),
+            "TTFT p99".into(),
+            "TPOT p99".into(),
+            "tokens/s (load)".into(),
+            "energy/token".into(),
+        ]];
         for s in &report.services {
-            rows.push([s.name.clone(), n(s.gpus_placed), n(s.gpus_needed), if s.fits { "yes".into() } else { "no".into() }, String::new()]);
+            rows.push([
+                s.name.clone(),
+                match s.fits {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => dash(),
+                },
+                n(s.gpus_placed),
+                n(s.gpus_requested),
+                s.gpus_needed.map_or_else(dash, n),
+                against(s.ttft_p99_s, s.slo.ttft_p99_s, Dim::TIME),
+                against(s.tpot_p99_s, s.slo.tpot_p99_s, Dim::TIME),
+                match (s.tokens_per_s, s.demand_tokens_per_s) {
+                    (Some(c), Some(d)) => format!("{} ({})", group_thousands(c.round() as u128), group_thousands(d.round() as u128)),
+                    (None, Some(d)) => format!("- ({})", group_thousands(d.round() as u128)),
+                    _ => dash(),
+                },
+                against(s.energy_per_token_j, s.slo.energy_per_token_j, Dim::ENERGY_PER_TOKEN),
+            ]);
         }
         out.push_str("\nServices\n");
         out.push_str(&table(&rows));

@@ -155,6 +155,17 @@ impl BoundOp {
             BoundOp::Gt => ">",
         }
     }
+
+    /// Whether `value` satisfies `op limit`, with a relative tolerance of 1e-9 on the
+    /// inclusive bounds so that a value computed to equal its limit holds.
+    pub fn holds(self, value: f64, limit: f64) -> bool {
+        match self {
+            BoundOp::Le => value <= limit + limit.abs() * 1e-9,
+            BoundOp::Lt => value < limit,
+            BoundOp::Ge => value >= limit - limit.abs() * 1e-9,
+            BoundOp::Gt => value > limit,
+        }
+    }
 }
 
 /// `name <= value`: a limit on a figure the compiler computes.

@@ -14,7 +14,6 @@ use crate::network::{Network, fabric_building, field_path, placement_gpus};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::{Dim, format_quantity};
-use fabric_syntax::ast::BoundOp;
 use std::collections::BTreeMap;
 
 /// One term of a path's latency; `None` where the part has no figure.
@@ -435,13 +434,7 @@ pub fn check(plant: &Plant, net: &Network, router: &Router<'_>, budgets: &mut Bu
                     worst_one_way_s: worst.seconds,
                     unknown: worst.unknown(),
                 });
-                let holds = match bound.op {
-                    BoundOp::Le => rtt <= limit * (1.0 + 1e-9),
-                    BoundOp::Lt => rtt < limit,
-                    BoundOp::Ge => rtt >= limit * (1.0 - 1e-9),
-                    BoundOp::Gt => rtt > limit,
-                };
-                if holds {
+                if bound.op.holds(rtt, limit) {
                     continue;
                 }
                 let t = |s: f64| format_quantity(s, Dim::TIME);

@@ -1,5 +1,5 @@
 //! The budget checks over the plant and its generated network: power and energy,
-//! latency, capacity and reach, and `assert`s (LANGUAGE.md section 6). Each check adds
+//! latency, capacity and reach, inference SLOs, and `assert`s (LANGUAGE.md section 6). Each check adds
 //! diagnostics with the arithmetic that proves them; [`Budgets`] keeps the computed figures
 //! for `fabric report` and the emitters, which never re-derive them.
 
@@ -7,6 +7,7 @@ pub mod asserts;
 pub mod capacity;
 pub mod latency;
 pub mod power;
+pub mod slo;
 
 use crate::db::SourceFile;
 use crate::diagnostic::Diagnostic;
@@ -37,6 +38,8 @@ pub struct Budgets {
     pub latencies: Vec<LatencyFigure>,
     /// The two GPUs farthest apart (NICs where a node has no GPU), `None` without a fabric.
     pub farthest: Option<LatencyFigure>,
+    /// Every inference service with the SLO model's figures, in source order.
+    pub services: Vec<slo::ServiceEstimate>,
     /// Problems found.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -55,6 +58,7 @@ pub fn run(plant: &Plant, network: &Network) -> Budgets {
         };
         LatencyFigure { from: name(w.from), to: name(w.to), worst_one_way_s: w.seconds, unknown: w.unknown() }
     });
+    slo::check(plant, &router, &mut budgets);
     asserts::check(plant, network, &router, &mut budgets);
     budgets
 }

@@ -132,26 +132,100 @@ pub struct LatencyReport {
     pub unknown_terms: Vec<String>,
 }
 
-/// One inference service. The model estimates come with the SLO checks and are `null`
-/// until then.
+/// One inference service: what it asks for, and the SLO model's figures
+/// (docs/slo-model.md), `null` where the model could not run (W0701) or the model does not
+/// fit (E0701).
 #[derive(Clone, PartialEq, Debug, Serialize)]
 pub struct ServiceReport {
     /// Its name.
     pub name: String,
-    /// Whether the GPUs placed cover the GPUs it asks for.
-    pub fits: bool,
+    /// Whether the weights and one request's KV cache fit a replica as asked.
+    pub fits: Option<bool>,
     /// GPUs under its placement.
     pub gpus_placed: u64,
     /// GPUs it asks for: replicas × GPUs per replica.
-    pub gpus_needed: u64,
+    pub gpus_requested: u64,
+    /// GPUs the load needs at its SLOs: `replicas_needed` × `gpus_per_replica_needed`.
+    pub gpus_needed: Option<u64>,
+    /// The smallest replica that holds the model and meets TTFT and TPOT.
+    pub gpus_per_replica_needed: Option<u32>,
+    /// The fewest such replicas that carry the load within the SLOs at p99.
+    pub replicas_needed: Option<u32>,
+    /// Weights at the precision, in bytes.
+    pub weights_bytes: Option<f64>,
+    /// Memory a replica may use, in bytes.
+    pub usable_memory_bytes: Option<f64>,
+    /// KV cache of one sequence at its full context, in bytes.
+    pub kv_bytes_per_sequence: Option<f64>,
+    /// Sequences a replica decodes together.
+    pub batch: Option<u32>,
+    /// Where a replica's collectives run: `nvlink` or `scale-out`.
+    pub interconnect: Option<&'static str>,
+    /// Prefill of one prompt, in seconds.
+    pub prefill_s: Option<f64>,
     /// Estimated time to first token, p99, in seconds.
     pub ttft_p99_s: Option<f64>,
     /// Estimated time per output token, p99, in seconds.
     pub tpot_p99_s: Option<f64>,
-    /// Estimated throughput in tokens per second.
+    /// Tokens per second the service can generate as asked.
     pub tokens_per_s: Option<f64>,
-    /// Estimated energy per token in joules.
+    /// Tokens per second its load asks for.
+    pub demand_tokens_per_s: Option<f64>,
+    /// Offered load over batch slots (1 or more: the queue grows without bound).
+    pub utilization: Option<f64>,
+    /// Estimated energy per generated token, in joules, on `energy_basis`.
     pub energy_per_token_j: Option<f64>,
+    /// `it`, or `facility` (IT × PUE).
+    pub energy_basis: Option<&'static str>,
+    /// The upper bounds its `slo` block sets.
+    pub slo: SloReport,
+}
+
+/// The upper bounds of a service's `slo` block (`null` where it sets none).
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct SloReport {
+    /// `ttft_p99`, in seconds.
+    pub ttft_p99_s: Option<f64>,
+    /// `tpot_p99`, in seconds.
+    pub tpot_p99_s: Option<f64>,
+    /// `energy_per_token`, in joules.
+    pub energy_per_token_j: Option<f64>,
+}
+
+impl ServiceReport {
+    /// The report of one service's estimate.
+    pub fn new(s: &crate::check::slo::ServiceEstimate) -> ServiceReport {
+        let e = s.estimate.as_ref();
+        let op = e.and_then(|e| e.operating);
+        let finite = |v: f64| v.is_finite().then_some(v);
+        ServiceReport {
+            name: s.name.clone(),
+            fits: e.map(|e| e.fits),
+            gpus_placed: s.gpus_placed,
+            gpus_requested: s.gpus_requested,
+            gpus_needed: e.and_then(|e| e.gpus_needed),
+            gpus_per_replica_needed: e.and_then(|e| e.gpus_per_replica_needed),
+            replicas_needed: e.and_then(|e| e.replicas_needed),
+            weights_bytes: e.map(|e| e.weights_bytes),
+            usable_memory_bytes: e.map(|e| e.usable_bytes),
+            kv_bytes_per_sequence: e.map(|e| e.kv_bytes_per_sequence),
+            batch: op.map(|o| o.batch),
+            interconnect: e.map(|e| e.interconnect),
+            prefill_s: op.map(|o| o.prefill_s),
+            ttft_p99_s: op.and_then(|o| finite(o.ttft_p99_s)),
+            tpot_p99_s: op.and_then(|o| finite(o.tpot_s)),
+            tokens_per_s: op.map(|o| o.capacity_tokens_per_s),
+            demand_tokens_per_s: e.map(|e| e.demand_tokens_per_s),
+            utilization: op.and_then(|o| finite(o.utilization)),
+            energy_per_token_j: e.and_then(|e| e.energy_per_token_j),
+            energy_basis: e.map(|e| e.energy_basis),
+            slo: SloReport {
+                ttft_p99_s: s.targets.ttft_p99_s,
+                tpot_p99_s: s.targets.tpot_p99_s,
+                energy_per_token_j: s.targets.energy_per_token_j,
+            },
+        }
+    }
 }
 
 /// One diagnostic.
@@ -266,26 +340,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         worst_one_way_s: l.worst_one_way_s,
         unknown_terms: l.unknown.clone(),
     });
-    let mut services = Vec::new();
-    for root in plant.roots() {
-        if plant.kind(root) != Kind::Inference {
-            continue;
-        }
-        let decl = plant.get(root).decl;
-        let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0);
-        let needed = (num("replicas") * num("gpus_per_replica")) as u64;
-        let placed = crate::network::placement_gpus(plant, decl).len() as u64;
-        services.push(ServiceReport {
-            name: program.decl(decl).name.clone().unwrap_or_default(),
-            fits: placed >= needed,
-            gpus_placed: placed,
-            gpus_needed: needed,
-            ttft_p99_s: None,
-            tpot_p99_s: None,
-            tokens_per_s: None,
-            energy_per_token_j: None,
-        });
-    }
+    let services = budgets.services.iter().map(ServiceReport::new).collect();
     let diagnostics = check(db, project)
         .iter()
         .map(|d| {
