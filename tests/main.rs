@@ -6,6 +6,7 @@
 mod budgets;
 mod cabling;
 mod examples;
+mod fmt;
 mod kubernetes;
 mod registry;
 mod sim;

@@ -42,6 +42,36 @@ pub fn check_file(path: &Path) -> std::io::Result<Checked> {
     Ok(Checked { db, project, diagnostics })
 }
 
+/// Checks a spec whose entry file's text is `text` (an editor buffer, standard input); its
+/// imports are read from disk relative to `path`.
+pub fn check_source(path: &Path, text: String) -> std::io::Result<Checked> {
+    let mut db = Database::default();
+    let fs = Overlay { path: path.to_path_buf(), text };
+    let project = db.load_project(path, &fs, Limits::default())?;
+    let diagnostics = db::check(&db, project).clone();
+    Ok(Checked { db, project, diagnostics })
+}
+
+/// The real file system with one file's text replaced.
+struct Overlay {
+    path: std::path::PathBuf,
+    text: String,
+}
+
+impl fabric_core::db::FileSystem for Overlay {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        if path == self.path { Ok(self.text.clone()) } else { std::fs::read_to_string(path) }
+    }
+    fn canonicalize(&self, path: &Path) -> std::io::Result<std::path::PathBuf> {
+        if path == self.path {
+            let absolute = std::env::current_dir()?.join(path);
+            Ok(fabric_core::db::normalize(&absolute))
+        } else {
+            std::fs::canonicalize(path)
+        }
+    }
+}
+
 pub use fabric_core::diagnostic::{LineColumn, line_column};
 
 struct Files {

@@ -65,6 +65,19 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Format specs in the one canonical layout, in place; with --check, only report the
+    /// files that are not formatted, with a diff.
+    #[command(
+        after_help = "Examples:\n  fabric fmt site.fabric racks.fabric\n  fabric fmt --check examples/*.fabric\n  fabric fmt - < site.fabric\n\nOnly whitespace changes: comments stay, tokens never change. A file with syntax\nerrors is left as it is. `-` reads standard input and writes the result to standard output.\n\nExit status: 0 formatted (or already formatted), 1 a file needs formatting (--check)\nor has syntax errors, 2 usage or I/O error."
+    )]
+    Fmt {
+        /// Files to format, or `-` for standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write nothing; print a diff for each file that is not formatted and exit 1.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  fabric explain E0302\n  fabric explain --list")]
     Explain {
@@ -149,6 +162,7 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
             parts.dedup();
             build(&file, fabric_cli::build::BuildOptions { out, parts, force }, color)
         }
+        Command::Fmt { files, check } => fmt(&files, check, color),
         Command::Explain { list: true, .. } => {
             let mut out = std::io::stdout().lock();
             for code in codes::ALL {
@@ -318,6 +332,78 @@ fn human_bytes(bytes: u64) -> String {
         b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
         b => format!("{b} bytes"),
     }
+}
+
+fn fmt(files: &[PathBuf], check: bool, color: bool) -> miette::Result<ExitCode> {
+    let mut failed = false;
+    let mut unformatted = 0usize;
+    for path in files {
+        let stdin = path.as_os_str() == "-";
+        let text = if stdin {
+            std::io::read_to_string(std::io::stdin()).into_diagnostic()?
+        } else {
+            std::fs::read_to_string(path).map_err(|e| {
+                miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
+            })?
+        };
+        let formatted = match fabric_core::fmt::format(&text) {
+            Ok(f) => f,
+            Err(_) => {
+                failed = true;
+                if let Ok(checked) = fabric_cli::check_source(path, text) {
+                    let syntax: Vec<_> = checked
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.code.as_str().starts_with("E01") || d.code.as_str() == "E0901")
+                        .cloned()
+                        .collect();
+                    eprint!("{}", fabric_cli::render_human(&checked.db, &syntax, color));
+                }
+                eprintln!("error: `{}` has syntax errors; it was not formatted", path.display());
+                continue;
+            }
+        };
+        if stdin && !check {
+            print!("{formatted}");
+            continue;
+        }
+        if formatted == text {
+            continue;
+        }
+        if check {
+            unformatted += 1;
+            let shown = path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&text, &formatted);
+            print!("{}", diff.unified_diff().context_radius(2).header(&shown, &format!("{shown} (formatted)")));
+            continue;
+        }
+        write_in_place(path, &formatted).map_err(|e| {
+            miette!(code = "fabric::write", help = "check the folder's permissions", "cannot write `{}`: {e}", path.display())
+        })?;
+        eprintln!("formatted {}", path.display());
+    }
+    if unformatted > 0 {
+        eprintln!(
+            "error: {} not formatted; run `fabric fmt` on {}",
+            plural(unformatted, "file"),
+            if unformatted == 1 { "it" } else { "them" }
+        );
+    }
+    Ok(if failed || unformatted > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Replaces `path` with `text` atomically: a temporary file beside it, renamed over it.
+fn write_in_place(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.fabric-fmt-{}", std::process::id()));
+    let permissions = std::fs::metadata(path)?.permissions();
+    let result =
+        std::fs::write(&tmp, text).and_then(|()| std::fs::set_permissions(&tmp, permissions)).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        std::fs::remove_file(&tmp).ok();
+    }
+    result
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -204,3 +204,69 @@ fn a_killed_build_leaves_the_previous_tree_and_the_next_build_cleans_up() {
     assert!(!staging.exists(), "the next build removes what a killed one left");
     assert_eq!(tree(&out), before);
 }
+
+#[test]
+fn fmt_check_passes_on_every_example() {
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["examples", "examples/errors"] {
+        for entry in std::fs::read_dir(repo(dir)).expect("examples exist").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".fabric") {
+                files.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    assert!(files.len() > 10);
+    let mut args = vec!["fmt", "--check"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, stdout, stderr) = fabric(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn fmt_check_fails_with_a_diff_and_fmt_rewrites_in_place() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("spec.fabric");
+    std::fs::write(&path, "rack R{units=42 U}\n").expect("write");
+    let shown = path.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = fabric(&["fmt", "--check", &shown]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("-rack R{units=42 U}\n+rack R {\n+  units = 42 U\n+}\n"), "{stdout}");
+    assert!(stderr.contains("1 file not formatted"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "rack R{units=42 U}\n", "--check writes nothing");
+
+    let (code, _, stderr) = fabric(&["fmt", &shown]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "rack R {\n  units = 42 U\n}\n");
+    let (code, stdout, _) = fabric(&["fmt", "--check", &shown]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("list").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+}
+
+#[test]
+fn fmt_leaves_a_file_with_syntax_errors_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.fabric");
+    std::fs::write(&path, "rack R {  units = }\n").expect("write");
+    let (code, _, stderr) = fabric(&["fmt", &path.to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("error[E0101]") && stderr.contains("has syntax errors; it was not formatted"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), "rack R {  units = }\n");
+}
+
+#[test]
+fn fmt_reads_standard_input() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("fabric runs");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(b"rack R { units = 42U }").expect("write");
+    let out = child.wait_with_output().expect("fabric ends");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "rack R {\n  units = 42 U\n}\n");
+}

@@ -23,6 +23,7 @@ pub mod cluster;
 pub mod db;
 pub mod diagnostic;
 pub mod emit;
+pub mod fmt;
 pub mod inventory;
 pub mod network;
 pub mod plant;
