@@ -78,6 +78,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the language server on standard input and output (for editors).
+    #[command(
+        after_help = "Editors start it themselves: see editors/ for VS Code, Neovim, Helix and Emacs.\nIt logs to the editor (window/logMessage), never to standard output."
+    )]
+    Lsp,
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Examples:\n  fabric explain E0302\n  fabric explain --list")]
     Explain {
@@ -163,6 +168,10 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
             build(&file, fabric_cli::build::BuildOptions { out, parts, force }, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
+        Command::Lsp => {
+            fabric_lsp::run().map_err(|e| miette!(code = "fabric::lsp", "the language server could not start: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { list: true, .. } => {
             let mut out = std::io::stdout().lock();
             for code in codes::ALL {

@@ -235,6 +235,22 @@ pub struct Program {
     pub diagnostics: Vec<Diagnostic>,
     /// The stdlib module every spec loads ([`crate::stdlib::PRELUDE`]).
     pub prelude: Option<SourceFile>,
+    /// Every use of a declared name (a type, a constant, an imported name), with the
+    /// definition it resolves to: what go-to-definition, references and rename read.
+    pub references: Vec<Reference>,
+}
+
+/// One use of a declared name.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub struct Reference {
+    /// The file it is written in.
+    pub file: SourceFile,
+    /// The name as written.
+    pub span: Span,
+    /// The file of the definition.
+    pub target_file: SourceFile,
+    /// The definition's name.
+    pub target_span: Span,
 }
 
 impl Program {
@@ -424,6 +440,8 @@ pub fn resolve(db: &dyn salsa::Database, project: Project) -> Program {
     }
     r.check_base_cycles();
     r.check_required();
+    let mut seen = std::collections::HashSet::new();
+    r.program.references.retain(|reference| seen.insert(*reference));
     r.program
 }
 
@@ -674,7 +692,10 @@ impl<'a> Resolver<'a> {
                     };
                     for ident in wanted {
                         match self.files[ti].own.get(&ident.name).copied() {
-                            Some((symbol, _)) => self.bind_import(fi, &ident.name, symbol, ident.span),
+                            Some((symbol, _)) => {
+                                self.reference(fi, ident.span, symbol);
+                                self.bind_import(fi, &ident.name, symbol, ident.span)
+                            }
                             None => {
                                 let available: Vec<String> = self.files[ti].own.keys().cloned().collect();
                                 let mut d = Diagnostic::error(
@@ -693,6 +714,18 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+    }
+
+    /// Records that `span` of file `fi` names `symbol`.
+    fn reference(&mut self, fi: usize, span: Span, symbol: Symbol) {
+        let (target_file, target_span) = match symbol {
+            Symbol::Type(id) => (self.program.decl(id).file, self.program.decl(id).name_span),
+            Symbol::Const(cf, cm) => match &self.files[cf].parse.file.members[cm] {
+                Member::Const(c) => (self.files[cf].file, c.name.span),
+                _ => return,
+            },
+        };
+        self.program.references.push(Reference { file: self.files[fi].file, span, target_file, target_span });
     }
 
     fn bind_import(&mut self, fi: usize, name: &str, symbol: Symbol, span: Span) {
@@ -1183,6 +1216,9 @@ impl<'a> Resolver<'a> {
 
     fn eval_path(&mut self, fi: usize, path: &ast::Path) -> Value {
         if let Some(ident) = path.as_name() {
+            if let Some(symbol) = self.files[fi].scope.get(&ident.name).copied() {
+                self.reference(fi, ident.span, symbol);
+            }
             return match self.files[fi].scope.get(&ident.name).copied() {
                 Some(Symbol::Const(cf, cm)) => self.const_value(cf, cm),
                 Some(Symbol::Type(id)) => Value::Type(id),
@@ -1194,6 +1230,9 @@ impl<'a> Resolver<'a> {
             path.segments.as_slice()
             && let Some(&mi) = self.files[fi].modules.get(&module.name)
         {
+            if let Some((symbol, _)) = self.files[mi].own.get(&name.name).copied() {
+                self.reference(fi, name.span, symbol);
+            }
             return match self.files[mi].own.get(&name.name).copied() {
                 Some((Symbol::Type(id), _)) => Value::Type(id),
                 Some((Symbol::Const(cf, cm), _)) => self.const_value(cf, cm),
@@ -1409,7 +1448,6 @@ impl<'a> Resolver<'a> {
 
     fn call(&mut self, fi: usize, callee: &ast::Ident, args: &[ast::Expr], span: Span, depth: usize) -> Value {
         let file = self.files[fi].file;
-        const BUILTINS: &[&str] = &["sum", "min", "max", "ceil", "floor", "count", "power", "latency"];
         let arity = match callee.name.as_str() {
             "ceil" | "floor" | "count" | "power" => Some(1),
             "latency" => Some(2),
@@ -1752,7 +1790,11 @@ fn bound_fields_hint() -> String {
     format!("{} (in `slo`)", names.join(", "))
 }
 
-fn signature(name: &str) -> String {
+/// The builtin functions of expressions.
+pub const BUILTINS: &[&str] = &["sum", "min", "max", "ceil", "floor", "count", "power", "latency"];
+
+/// A builtin's signature and what it computes, in Markdown.
+pub fn signature(name: &str) -> String {
     match name {
         "count" => "`count(path)`: the number of instances the path matches".into(),
         "power" => "`power(path)`: the total IT power under the path".into(),

@@ -261,8 +261,9 @@ pub fn approx_eq(a: f64, b: f64) -> bool {
     a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
 }
 
-/// Units used to print values of a dimension, largest first.
-fn display_units(dim: Dim) -> &'static [(&'static str, f64)] {
+/// Units used to print values of a dimension, largest first (also what the language server
+/// completes after a number).
+pub fn display_units(dim: Dim) -> &'static [(&'static str, f64)] {
     match dim {
         d if d == Dim::POWER => &[("GW", 1e9), ("MW", 1e6), ("kW", 1e3), ("W", 1.0)],
         d if d == Dim::ENERGY => &[("GWh", 3.6e12), ("MWh", 3.6e9), ("kWh", 3.6e6), ("kJ", 1e3), ("J", 1.0)],

@@ -1,0 +1,311 @@
+//! `fabric lsp` end to end: the real binary spoken to over stdio with JSON-RPC, through a
+//! whole session on a two-file workspace (initialize, didOpen, publishDiagnostics, hover,
+//! completion, definition, references, rename, formatting, a didChange that clears the
+//! diagnostic, shutdown, exit), and a second session of malformed and unknown requests.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// How long any one answer may take before the test fails (never reached when healthy).
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+    /// Notifications seen while waiting for something else.
+    notifications: Vec<Value>,
+}
+
+impl Session {
+    fn start() -> Session {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fabric lsp starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse().expect("a length");
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let value: Value = serde_json::from_slice(&body).expect("the server writes JSON");
+                if tx.send(value).is_err() {
+                    return;
+                }
+            }
+        });
+        Session { child, stdin, incoming: rx, next_id: 1, notifications: Vec::new() }
+    }
+
+    fn send(&mut self, message: &Value) {
+        self.send_raw(&serde_json::to_vec(message).expect("JSON"));
+    }
+
+    fn send_raw(&mut self, body: &[u8]) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write");
+        self.stdin.write_all(body).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns its whole response (`result` or `error`).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.wait(|m| m["id"] == json!(id) && m.get("method").is_none())
+    }
+
+    fn wait(&mut self, mut wanted: impl FnMut(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) if wanted(&m) => return m,
+                Ok(m) => {
+                    // Answer requests from the server (none expected, but never leave one hanging).
+                    if m.get("id").is_some() && m.get("method").is_some() {
+                        self.send(&json!({ "jsonrpc": "2.0", "id": m["id"], "result": null }));
+                    }
+                    self.notifications.push(m);
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("no answer in {PATIENCE:?}; seen: {:#?}", self.notifications),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let m = self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
+        m["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+fn uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
+
+const RACKS: &str = "import std.nvidia.{DGX_H200}
+
+/// One DGX H200 in an air-cooled rack.
+rack DgxRack {
+  units = 48 U
+  power_limit = 15 kW
+  node dgx: DGX_H200
+}
+";
+
+const MAIN: &str = "import \"racks.fabric\"
+
+site lab {
+  building b1 {
+    hall h1 {
+      row r1 {
+        rack k1: DgxRack
+        rack k2: DgxRack
+      }
+    }
+  }
+  pue = 1.3 kW
+}
+";
+
+/// Where `needle` starts in `text`, as an LSP position (ASCII text: UTF-16 = bytes).
+fn pos(text: &str, needle: &str, nth: usize) -> Value {
+    let at = text.match_indices(needle).nth(nth).map(|(i, _)| i).expect("needle in text");
+    let line = text[..at].matches('\n').count();
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": col })
+}
+
+#[test]
+fn a_whole_session_over_stdio() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    std::fs::write(root.join("racks.fabric"), RACKS).expect("write");
+    std::fs::write(root.join("main.fabric"), MAIN).expect("write");
+    let (main_uri, racks_uri) = (uri(&root.join("main.fabric")), uri(&root.join("racks.fabric")));
+    let mut s = Session::start();
+
+    let init = s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    let caps = &init["result"]["capabilities"];
+    for cap in
+        ["hoverProvider", "completionProvider", "definitionProvider", "referencesProvider", "renameProvider", "documentFormattingProvider"]
+    {
+        assert!(!caps[cap].is_null(), "{cap} missing: {caps}");
+    }
+    assert_eq!(caps["positionEncoding"], "utf-16");
+    s.notify("initialized", json!({}));
+
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": main_uri, "languageId": "fabric", "version": 1, "text": MAIN } }));
+    let diagnostics = s.diagnostics(&main_uri);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0]["code"], "E0302");
+    assert_eq!(diagnostics[0]["range"]["start"], pos(MAIN, "1.3 kW", 0));
+
+    // Hover on a type's use: its doc and where it is declared.
+    let hover = s.request("textDocument/hover", json!({ "textDocument": { "uri": main_uri }, "position": pos(MAIN, "DgxRack", 0) }));
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("rack DgxRack") && text.contains("One DGX H200 in an air-cooled rack."), "{hover}");
+
+    // Definition across files.
+    let def = s.request("textDocument/definition", json!({ "textDocument": { "uri": main_uri }, "position": pos(MAIN, "DgxRack", 1) }));
+    assert_eq!(def["result"]["uri"], racks_uri, "{def}");
+    assert_eq!(def["result"]["range"]["start"], pos(RACKS, "DgxRack", 0));
+
+    // Completion of a block's type after `:`, with the stdlib's racks and the import they need.
+    let typing = MAIN.replace("        rack k2: DgxRack\n", "        rack k2: DgxRack\n        rack k3: GB\n");
+    s.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": main_uri, "version": 2 }, "contentChanges": [{ "text": typing }] }),
+    );
+    let at = pos(&typing, "GB", 0);
+    let at = json!({ "line": at["line"], "character": at["character"].as_u64().unwrap_or(0) + 2 });
+    let completion = s.request("textDocument/completion", json!({ "textDocument": { "uri": main_uri }, "position": at }));
+    let labels: Vec<&str> = completion["result"].as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
+    for want in ["GB200_NVL72", "GB300_NVL72", "DgxRack"] {
+        assert!(labels.contains(&want), "{want} not offered: {labels:?}");
+    }
+    assert!(!labels.contains(&"DGX_H200"), "a node type offered for a rack: {labels:?}");
+    let gb200 = completion["result"].as_array().expect("items").iter().find(|i| i["label"] == "GB200_NVL72").expect("GB200");
+    assert_eq!(gb200["additionalTextEdits"][0]["newText"], "import std.nvidia.{GB200_NVL72}\n");
+
+    // The fix clears the diagnostic.
+    let fixed = MAIN.replace("1.3 kW", "1.3");
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": main_uri, "version": 3 }, "contentChanges": [{ "text": fixed }] }));
+    let diagnostics = loop {
+        let d = s.diagnostics(&main_uri);
+        if d.iter().all(|d| d["code"] != "E0302") {
+            break d;
+        }
+    };
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+
+    // Hover on a rack instance: its IT power against its limit.
+    let hover = s.request("textDocument/hover", json!({ "textDocument": { "uri": main_uri }, "position": pos(&fixed, "k1", 0) }));
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("`lab.b1.h1.r1.k1`: IT power 10.2 kW of its 15 kW limit (4.8 kW headroom, 68 %)"), "{text}");
+
+    // References and rename reach both files.
+    let refs = s.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": main_uri }, "position": pos(&fixed, "DgxRack", 0), "context": { "includeDeclaration": true } }),
+    );
+    let refs = refs["result"].as_array().expect("locations").clone();
+    assert_eq!(refs.len(), 3, "{refs:#?}");
+    assert_eq!(refs.iter().filter(|r| r["uri"] == racks_uri).count(), 1);
+    let prepare =
+        s.request("textDocument/prepareRename", json!({ "textDocument": { "uri": main_uri }, "position": pos(&fixed, "DgxRack", 0) }));
+    assert_eq!(prepare["result"]["placeholder"], "DgxRack", "{prepare}");
+    let rename = s.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": main_uri }, "position": pos(&fixed, "DgxRack", 0), "newName": "H200Rack" }),
+    );
+    let changes = &rename["result"]["changes"];
+    assert_eq!(changes[&main_uri].as_array().map(Vec::len), Some(2), "{rename}");
+    assert_eq!(changes[&racks_uri].as_array().map(Vec::len), Some(1), "{rename}");
+    assert!(changes[&main_uri].as_array().expect("edits").iter().all(|e| e["newText"] == "H200Rack"));
+    let refused = s.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": main_uri }, "position": pos(&fixed, "DgxRack", 0), "newName": "9x" }),
+    );
+    assert!(refused["error"].is_object(), "{refused}");
+
+    // Formatting: one edit that gives the canonical layout.
+    let messy = fixed.replace("  pue = 1.3", "  pue=1.3");
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": main_uri, "version": 4 }, "contentChanges": [{ "text": messy }] }));
+    let edits = s.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": main_uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert_eq!(edits["result"][0]["newText"], fixed, "{edits}");
+
+    // Document symbols follow the plant hierarchy.
+    let symbols = s.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": main_uri } }));
+    assert_eq!(symbols["result"][0]["name"], "lab", "{symbols}");
+    assert_eq!(symbols["result"][0]["children"][0]["name"], "b1");
+
+    let shutdown = s.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    s.notify("exit", json!(null));
+    let status = wait_exit(&mut s.child);
+    assert!(status.success(), "exit status {status:?}");
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn malformed_and_unknown_requests_get_answers_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let path = root.join("broken.fabric");
+    let broken = "site lab {\n  building b1 {\n    hall h1 { row r1 { rack k1: \n";
+    std::fs::write(&path, broken).expect("write");
+    let doc = uri(&path);
+    let mut s = Session::start();
+    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    s.notify("initialized", json!({}));
+    s.send_raw(b"{ this is not json");
+    let unknown = s.request("fabric/noSuchMethod", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": broken } }));
+    assert!(!s.diagnostics(&doc).is_empty());
+    // Positions far outside the document, on a file that does not parse.
+    for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/signatureHelp"] {
+        let answer = s.request(method, json!({ "textDocument": { "uri": doc }, "position": { "line": 999, "character": 999 } }));
+        assert!(answer.get("result").is_some(), "{method}: {answer}");
+    }
+    let hints = s.request("textDocument/inlayHint", json!({ "textDocument": { "uri": doc }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 9, "character": 0 } } }));
+    assert!(hints.get("result").is_some(), "{hints}");
+    let tokens = s.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": doc } }));
+    assert!(tokens["result"]["data"].is_array(), "{tokens}");
+    // A request about a document never opened.
+    let other = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere.fabric" }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert_eq!(other["result"], Value::Null, "{other}");
+    let shutdown = s.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none());
+    s.notify("exit", json!(null));
+    assert!(wait_exit(&mut s.child).success());
+}

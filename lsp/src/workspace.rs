@@ -1,0 +1,268 @@
+//! What the server knows: the open documents (which override the files on disk), one salsa
+//! project per open document with that document as its entry, and the workspace folder
+//! whose `.fabric` files references and rename search. Every project shares one database,
+//! and one `SourceFile` input per file key, so an edit sets one input and every project
+//! that reaches the file re-runs only the queries that read it.
+
+use crate::position::{Encoding, LineIndex};
+use fabric_core::db::{Database, FileSlot, FileSystem, Limits, Project, SourceFile, normalize};
+use salsa::Setter;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
+
+/// Most `.fabric` files of the workspace folder loaded for references and rename.
+const MAX_WORKSPACE_FILES: usize = 2_000;
+
+/// One open document.
+#[derive(Clone, Debug)]
+pub struct Doc {
+    /// Its URI as the client sent it.
+    pub uri: Uri,
+    /// Its text.
+    pub text: String,
+    /// The client's version.
+    pub version: i32,
+    /// Line starts, for positions.
+    pub index: LineIndex,
+}
+
+/// The server's state.
+pub struct Workspace {
+    /// The compiler's database.
+    pub db: Database,
+    /// Open documents by file key.
+    pub docs: BTreeMap<String, Doc>,
+    /// Projects by entry file key.
+    projects: BTreeMap<String, Project>,
+    /// The workspace folder, if the client named one.
+    pub root: Option<PathBuf>,
+    /// The position encoding agreed with the client.
+    pub encoding: Encoding,
+    /// Where the stdlib is written as readable files, for go-to-definition.
+    pub stdlib_dir: Option<PathBuf>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace {
+            db: Database::default(),
+            docs: BTreeMap::new(),
+            projects: BTreeMap::new(),
+            root: None,
+            encoding: Encoding::Utf16,
+            stdlib_dir: None,
+        }
+    }
+}
+
+/// The file system with the open documents over it.
+struct Overlay<'a> {
+    docs: &'a BTreeMap<String, Doc>,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self.docs.get(&key_of(path)) {
+            Some(doc) => Ok(doc.text.clone()),
+            None => std::fs::read_to_string(path),
+        }
+    }
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        if self.docs.contains_key(&key_of(path)) {
+            return Ok(PathBuf::from(key_of(path)));
+        }
+        std::fs::canonicalize(path)
+    }
+}
+
+/// The key the compiler gives a file at `path`: its canonical path where it exists, else the
+/// path made absolute and normalised.
+pub fn key_of(path: &Path) -> String {
+    match std::fs::canonicalize(path) {
+        Ok(p) => p.to_string_lossy().into_owned(),
+        Err(_) => {
+            let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+            normalize(&absolute).to_string_lossy().into_owned()
+        }
+    }
+}
+
+/// The file key of a URI; `None` for a URI that is not a file.
+pub fn uri_key(uri: &Uri) -> Option<String> {
+    if uri.scheme().as_str() != "file" {
+        return None;
+    }
+    uri.to_file_path().map(|p| key_of(&p))
+}
+
+impl Workspace {
+    /// Opens a document and loads its project.
+    pub fn open(&mut self, uri: Uri, text: String, version: i32) -> Option<String> {
+        let key = uri_key(&uri)?;
+        let index = LineIndex::new(&text, self.encoding);
+        self.docs.insert(key.clone(), Doc { uri, text: text.clone(), version, index });
+        self.sync(&key, &text);
+        self.project(&key);
+        Some(key)
+    }
+
+    /// Applies a client's changes, in order; stale versions are dropped. Returns the key
+    /// when the document changed.
+    pub fn change(&mut self, uri: &Uri, version: i32, changes: Vec<TextDocumentContentChangeEvent>) -> Option<String> {
+        let key = uri_key(uri)?;
+        let doc = self.docs.get_mut(&key)?;
+        if version <= doc.version {
+            return None;
+        }
+        for change in changes {
+            match change.range {
+                Some(range) => {
+                    let start = doc.index.offset(&doc.text, range.start) as usize;
+                    let end = (doc.index.offset(&doc.text, range.end) as usize).max(start);
+                    doc.text.replace_range(start..end, &change.text);
+                }
+                None => doc.text = change.text,
+            }
+            doc.index = LineIndex::new(&doc.text, self.encoding);
+        }
+        doc.version = version;
+        let text = doc.text.clone();
+        self.sync(&key, &text);
+        Some(key)
+    }
+
+    /// Closes a document: the file on disk counts again.
+    pub fn close(&mut self, uri: &Uri) {
+        let Some(key) = uri_key(uri) else { return };
+        self.docs.remove(&key);
+        self.projects.remove(&key);
+        if let Ok(text) = std::fs::read_to_string(&key) {
+            self.sync(&key, &text);
+        }
+    }
+
+    /// Re-reads a file that changed on disk and is not open.
+    pub fn reload(&mut self, key: &str) {
+        if self.docs.contains_key(key) {
+            return;
+        }
+        if let Ok(text) = std::fs::read_to_string(key) {
+            self.sync(key, &text);
+        }
+    }
+
+    /// Sets the text of every input that holds file `key`.
+    fn sync(&mut self, key: &str, text: &str) {
+        let mut files: Vec<SourceFile> = Vec::new();
+        for &project in self.projects.values() {
+            let entry = project.entry(&self.db);
+            if entry.key(&self.db) == key {
+                files.push(entry);
+            }
+            if let Some(FileSlot::Loaded(f)) = project.files(&self.db).get(key) {
+                files.push(*f);
+            }
+        }
+        files.dedup();
+        for f in files {
+            if f.text(&self.db) != text {
+                f.set_text(&mut self.db).to(text.to_string());
+            }
+        }
+    }
+
+    /// The project whose entry is file `key`, loaded or brought up to date (new imports).
+    pub fn project(&mut self, key: &str) -> Option<Project> {
+        let fs = Overlay { docs: &self.docs };
+        if let Some(&project) = self.projects.get(key) {
+            self.db.discover(project, &fs);
+            return Some(project);
+        }
+        let project = self.db.load_project(Path::new(key), &fs, Limits::default()).ok()?;
+        self.projects.insert(key.to_string(), project);
+        Some(project)
+    }
+
+    /// The input holding file `key` in `project`.
+    pub fn file(&self, project: Project, key: &str) -> Option<SourceFile> {
+        let entry = project.entry(&self.db);
+        if entry.key(&self.db) == key {
+            return Some(entry);
+        }
+        match project.files(&self.db).get(key) {
+            Some(FileSlot::Loaded(f)) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// Every project a workspace-wide search covers: each open document's, and one per
+    /// `.fabric` file under the workspace folder (bounded).
+    pub fn all_projects(&mut self) -> Vec<Project> {
+        let mut keys: Vec<String> = self.docs.keys().cloned().collect();
+        if let Some(root) = self.root.clone() {
+            let mut stack = vec![root];
+            let mut found = 0usize;
+            while let Some(dir) = stack.pop() {
+                let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+                let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+                entries.sort();
+                for path in entries {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    if name.starts_with('.') || name == "target" || name == "node_modules" {
+                        continue;
+                    }
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if name.ends_with(".fabric") && found < MAX_WORKSPACE_FILES {
+                        found += 1;
+                        keys.push(key_of(&path));
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys.iter().filter_map(|k| self.project(k)).collect()
+    }
+
+    /// The URI of a file key: the open document's, a `file:` URI for files on disk, and
+    /// the readable copy of a stdlib module.
+    pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
+        let key = file.key(&self.db);
+        if let Some(doc) = self.docs.get(key.as_str()) {
+            return Some(doc.uri.clone());
+        }
+        if key.starts_with("std.") {
+            let dir = self.stdlib_dir.as_ref()?;
+            return Uri::from_file_path(dir.join(format!("{}.fabric", key.replace('.', "/"))));
+        }
+        Uri::from_file_path(key.as_str())
+    }
+
+    /// The line index of a file: the open document's, or one made from the input's text.
+    pub fn index_of(&self, file: SourceFile) -> LineIndex {
+        match self.docs.get(file.key(&self.db).as_str()) {
+            Some(doc) => doc.index.clone(),
+            None => LineIndex::new(file.text(&self.db), self.encoding),
+        }
+    }
+}
+
+/// Writes the stdlib modules as files under `dir` (`std/nvidia.fabric`, …) so that editors
+/// can open what go-to-definition points at; returns `dir`.
+pub fn write_stdlib(dir: &Path) -> std::io::Result<PathBuf> {
+    for (module, text) in fabric_core::stdlib::MODULES {
+        let path = dir.join(format!("{}.fabric", module.replace('.', "/")));
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(*text) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, &path)?;
+    }
+    Ok(dir.to_path_buf())
+}
