@@ -76,8 +76,8 @@ mod tests {
         let text = "a = \"é𝄞\" x\nb";
         let utf16 = LineIndex::new(text, Encoding::Utf16);
         let x = text.find('x').unwrap() as u32;
-        assert_eq!(utf16.position(text, x), Position::new(0, 9));
-        assert_eq!(utf16.offset(text, Position::new(0, 9)), x);
+        assert_eq!(utf16.position(text, x), Position::new(0, 10)); // é is 1 unit, 𝄞 is 2
+        assert_eq!(utf16.offset(text, Position::new(0, 10)), x);
         let utf8 = LineIndex::new(text, Encoding::Utf8);
         assert_eq!(utf8.position(text, x), Position::new(0, x));
         assert_eq!(utf8.offset(text, Position::new(1, 0)), text.len() as u32 - 1);
