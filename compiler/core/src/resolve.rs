@@ -601,13 +601,17 @@ impl<'a> Resolver<'a> {
 
     fn kind_of(&mut self, file: SourceFile, ident: &ast::Ident) -> Option<Kind> {
         let kind = Kind::from_name(&ident.name);
-        // A word cut loose by a syntax error on the same line is part of that error.
+        if kind.is_some() {
+            return kind;
+        }
+        // A word cut loose by a syntax error on the same line is part of that error. (Only
+        // looked up for unknown kinds: finding the line scans the text.)
         let cut_loose = self
             .files
             .iter()
             .find(|f| f.file == file)
             .is_some_and(|f| f.error_lines.contains(&line_of(file.text(self.db), ident.span.start)));
-        if kind.is_none() && !cut_loose {
+        if !cut_loose {
             let names = Kind::ALL.map(|k| k.name());
             let mut d =
                 Diagnostic::error(codes::E0202, format!("unknown kind `{}`", ident.name), Label::new(file, ident.span, "not a kind"));
