@@ -190,12 +190,24 @@ impl LanguageServer for Backend {
             .map(|f| f.uri.clone())
             .or(params.root_uri.clone())
             .and_then(|u| u.to_file_path().map(|p| p.into_owned()));
+        let text_caps = params.capabilities.text_document.as_ref();
+        let markdown_hover = text_caps
+            .and_then(|t| t.hover.as_ref())
+            .and_then(|h| h.content_format.as_ref())
+            .is_some_and(|f| f.contains(&MarkupKind::Markdown));
+        let markdown_completion = text_caps
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.documentation_format.as_ref())
+            .is_some_and(|f| f.contains(&MarkupKind::Markdown));
         let stdlib = workspace::write_stdlib(&std::env::temp_dir().join(format!("fabric-stdlib-{}", env!("CARGO_PKG_VERSION")))).ok();
         {
             let mut ws = lock(&self.ws);
             ws.encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
             ws.root = root;
             ws.stdlib_dir = stdlib;
+            ws.markdown_hover = markdown_hover;
+            ws.markdown_completion = markdown_completion;
         }
         let legend = SemanticTokensLegend { token_types: features::TOKEN_TYPES.to_vec(), token_modifiers: vec![] };
         Ok(InitializeResult {
@@ -289,11 +301,29 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        self.at(&params.text_document_position_params, features::hover)
+        self.at(&params.text_document_position_params, |ws, key, offset| {
+            let mut hover = features::hover(ws, key, offset)?;
+            if !ws.markdown_hover
+                && let HoverContents::Markup(m) = &mut hover.contents
+            {
+                m.kind = MarkupKind::PlainText;
+            }
+            Some(hover)
+        })
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        self.at(&params.text_document_position, |ws, key, offset| Some(CompletionResponse::Array(features::completion(ws, key, offset))))
+        self.at(&params.text_document_position, |ws, key, offset| {
+            let mut items = features::completion(ws, key, offset);
+            if !ws.markdown_completion {
+                for item in &mut items {
+                    if let Some(Documentation::MarkupContent(m)) = item.documentation.take() {
+                        item.documentation = Some(Documentation::String(m.value));
+                    }
+                }
+            }
+            Some(CompletionResponse::Array(items))
+        })
     }
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {

@@ -41,6 +41,10 @@ pub struct Workspace {
     pub encoding: Encoding,
     /// Where the stdlib is written as readable files, for go-to-definition.
     pub stdlib_dir: Option<PathBuf>,
+    /// Whether the client renders Markdown in hovers.
+    pub markdown_hover: bool,
+    /// Whether the client renders Markdown in completion documentation.
+    pub markdown_completion: bool,
 }
 
 impl Default for Workspace {
@@ -52,6 +56,8 @@ impl Default for Workspace {
             root: None,
             encoding: Encoding::Utf16,
             stdlib_dir: None,
+            markdown_hover: false,
+            markdown_completion: false,
         }
     }
 }
