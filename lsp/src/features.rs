@@ -64,7 +64,14 @@ fn to_lsp(ws: &Workspace, d: &FabricDiagnostic) -> Diagnostic {
         source: Some("fabric".to_string()),
         message,
         related_information: (!related.is_empty()).then_some(related),
-        data: d.help.as_ref().map(|h| serde_json::json!({ "help": h })),
+        data: Some(serde_json::json!({
+            "help": d.help,
+            "fix": d.suggestion.as_ref().and_then(|f| {
+                let uri = ws.uri_of(f.file)?;
+                let range = ws.index_of(f.file).range(f.file.text(&ws.db), f.span.start, f.span.end);
+                Some(serde_json::json!({ "title": f.title, "uri": uri.as_str(), "range": range, "newText": f.replacement }))
+            }),
+        })),
         ..Diagnostic::default()
     }
 }
@@ -848,6 +855,27 @@ pub fn code_actions(ws: &mut Workspace, key: &str, uri: &Uri, diagnostics: &[Dia
     let mut out = Vec::new();
     let Some(doc) = ws.docs.get(key) else { return out };
     for d in diagnostics {
+        // A fix the compiler made: applied as is.
+        if let Some(fix) = d.data.as_ref().map(|v| &v["fix"]).filter(|f| f.is_object())
+            && let (Some(title), Some(target), Ok(range), Some(text)) = (
+                fix["title"].as_str(),
+                fix["uri"].as_str().and_then(|u| u.parse::<Uri>().ok()),
+                serde_json::from_value::<Range>(fix["range"].clone()),
+                fix["newText"].as_str(),
+            )
+        {
+            let mut changes = HashMap::new();
+            changes.insert(target, vec![TextEdit::new(range, text.to_string())]);
+            out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: title.to_string(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }),
+                is_preferred: Some(true),
+                ..CodeAction::default()
+            }));
+            continue;
+        }
         let Some(help) = d.data.as_ref().and_then(|v| v["help"].as_str()) else { continue };
         let mut edits = Vec::new();
         let title;

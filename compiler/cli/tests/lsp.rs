@@ -309,3 +309,33 @@ fn malformed_and_unknown_requests_get_answers_and_the_server_keeps_serving() {
     s.notify("exit", json!(null));
     assert!(wait_exit(&mut s.child).success());
 }
+
+#[test]
+fn a_rack_over_its_limit_gets_a_quick_fix_that_raises_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let text = std::fs::read_to_string("../../examples/errors/E0401-gb300-rack-over-132kw.fabric").expect("example");
+    let path = root.join("spec.fabric");
+    std::fs::write(&path, &text).expect("write");
+    let doc = uri(&path);
+    let mut s = Session::start();
+    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    s.notify("initialized", json!({}));
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
+    let diagnostics = s.diagnostics(&doc);
+    let e0401: Vec<Value> = diagnostics.iter().filter(|d| d["code"] == "E0401").cloned().collect();
+    assert_eq!(e0401.len(), 1, "{diagnostics:#?}");
+    let actions = s.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": doc }, "range": e0401[0]["range"], "context": { "diagnostics": e0401 } }),
+    );
+    let action = &actions["result"][0];
+    // 133.6 kW × 1.05 = 140.3 kW, rounded up.
+    assert_eq!(action["title"], "Raise the limit to 141 kW (IT power + 5 % headroom)", "{actions}");
+    let edit = &action["edit"]["changes"][&doc][0];
+    assert_eq!(edit["newText"], "141 kW");
+    assert_eq!(edit["range"], e0401[0]["range"], "the fix replaces the limit the diagnostic points at");
+    s.request("shutdown", json!(null));
+    s.notify("exit", json!(null));
+    assert!(wait_exit(&mut s.child).success());
+}

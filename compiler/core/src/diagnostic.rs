@@ -155,6 +155,19 @@ impl Label {
     }
 }
 
+/// A fix a tool can apply without asking: replace `span` of `file` with `replacement`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Suggestion {
+    /// What it does, for a menu ("Raise the limit to 140 kW").
+    pub title: String,
+    /// The file to edit.
+    pub file: SourceFile,
+    /// The bytes to replace.
+    pub span: Span,
+    /// What to put there.
+    pub replacement: String,
+}
+
 /// One problem found in a spec.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Diagnostic {
@@ -174,6 +187,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The canonical path of the instance it concerns, if any.
     pub path: Option<String>,
+    /// A fix that can be applied as is (the language server offers it as a quick fix).
+    pub suggestion: Option<Suggestion>,
 }
 
 impl Diagnostic {
@@ -188,6 +203,7 @@ impl Diagnostic {
             notes: vec![],
             help: None,
             path: None,
+            suggestion: None,
         }
     }
     /// A warning with its primary label.
@@ -207,6 +223,11 @@ impl Diagnostic {
     /// Sets the help text.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+    /// Sets the fix that can be applied as is.
+    pub fn with_suggestion(mut self, suggestion: Suggestion) -> Self {
+        self.suggestion = Some(suggestion);
         self
     }
     /// Sets the instance path.

@@ -51,6 +51,18 @@ pub struct PowerBudget {
     pub fabrics: Vec<FabricOptics>,
 }
 
+/// The fix that raises a power limit to the IT power plus 5 % headroom (the W0401 line),
+/// rounded up to a whole kilowatt.
+fn raise_limit(file: crate::db::SourceFile, span: fabric_syntax::Span, it_w: f64) -> crate::diagnostic::Suggestion {
+    let kw = (it_w * 1.05 / 1e3).ceil();
+    crate::diagnostic::Suggestion {
+        title: format!("Raise the limit to {} kW (IT power + 5 % headroom)", crate::units::format_number(kw)),
+        file,
+        span,
+        replacement: format!("{} kW", crate::units::format_number(kw)),
+    }
+}
+
 /// Computes every instance's IT power.
 pub fn compute(plant: &Plant, network: &Network) -> PowerBudget {
     let program = &plant.program;
@@ -300,6 +312,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
                 Label::new(limit_file, limit_span, format!("limit {}", watts(limit))),
             )
             .with_help("move load to another rack, use a lower-power part, or raise the limit where the facility allows")
+            .with_suggestion(raise_limit(limit_file, limit_span, it))
         } else {
             Diagnostic::warning(
                 codes::W0401,
