@@ -1,6 +1,6 @@
--- Neovim (0.11+) attached to `fabric lsp`: receives the diagnostics of a broken file and a
--- hover. Run headless by scripts/test:
---   nvim --headless --clean -l tests/nvim/lsp_session.lua FABRIC_BIN SPEC
+-- Neovim (0.11+) with the editors/nvim package attached to `fabric lsp`: receives the
+-- diagnostics of a broken file and a hover. Run headless by scripts/test:
+--   nvim --headless --clean -l tests/editors/nvim-session.lua FABRIC_BIN SPEC
 -- Prints one line per check and exits 0 when all pass, 1 otherwise.
 
 local fabric, spec = arg[1], arg[2]
@@ -10,16 +10,14 @@ local function check(ok, what)
   if not ok then failures = failures + 1 end
 end
 
-vim.filetype.add({ extension = { fabric = 'fabric' } })
-vim.lsp.config('fabric', {
-  cmd = { fabric, 'lsp' },
-  filetypes = { 'fabric' },
-  root_markers = { '.git' },
-})
-vim.lsp.enable('fabric')
+-- The package as a user installs it: on the runtime path, then setup().
+local here = debug.getinfo(1, 'S').source:sub(2):match('(.*/)')
+vim.opt.runtimepath:append(here .. '../../editors/nvim')
+require('fabric').setup({ cmd = { fabric, 'lsp' } })
 
 vim.cmd.edit(spec)
-if vim.bo.filetype ~= 'fabric' then vim.bo.filetype = 'fabric' end
+check(vim.bo.filetype == 'fabric', 'the filetype of a .fabric file is fabric')
+check(vim.bo.commentstring == '// %s', 'comments are //')
 
 local attached = vim.wait(10000, function() return #vim.lsp.get_clients({ bufnr = 0, name = 'fabric' }) > 0 end, 20)
 check(attached, 'fabric lsp attached to the buffer')

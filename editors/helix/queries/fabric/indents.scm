@@ -1,0 +1,3 @@
+; Indentation with Helix's captures.
+[(body) (list) (call) (array_range)] @indent
+["}" "]" ")"] @outdent

@@ -1,0 +1,2 @@
+-- .fabric files are Fabric specs.
+vim.filetype.add({ extension = { fabric = 'fabric' } })

@@ -1,0 +1,4 @@
+; Blocks and block comments fold.
+(body) @fold
+(block_comment) @fold
+(list) @fold
