@@ -42,7 +42,7 @@ fn pod_cabling_plan_snapshot() {
     let spec = Path::new("../examples/pod.fabric");
     let checked = fabric_cli::check_file(spec).unwrap();
     assert!(!checked.has_errors());
-    let written = build(&checked, spec, &options(&out), &mut |_| Ok(())).unwrap();
+    let written = build(&checked, spec, &options(&out), &|_| Ok(())).unwrap();
     let names: Vec<&str> = written.iter().map(|w| w.path.as_str()).collect();
     assert_eq!(names, fabric_core::emit::artifacts(&checked.db, checked.project, Part::ALL));
     for file in names.iter().filter(|n| n.starts_with("cabling/")) {
@@ -58,9 +58,9 @@ fn campus_cabling_keeps_its_invariants_and_matches_the_report() {
     let (first, second) = (scratch.path().join("first"), scratch.path().join("second"));
     let spec = Path::new("../examples/campus.fabric");
     let checked = fabric_cli::check_file(spec).unwrap();
-    build(&checked, spec, &options(&first), &mut |_| Ok(())).unwrap();
+    build(&checked, spec, &options(&first), &|_| Ok(())).unwrap();
     // A second build of the same spec is byte-identical.
-    build(&checked, spec, &options(&second), &mut |_| Ok(())).unwrap();
+    build(&checked, spec, &options(&second), &|_| Ok(())).unwrap();
     let tree_first = tree(&first);
     assert_eq!(tree_first, tree(&second), "reruns differ");
     assert!(tree_first.contains_key(Path::new(MARKER)));
@@ -161,16 +161,16 @@ fn a_build_stopped_halfway_leaves_out_as_it_was() {
     let out = scratch.path().join("out");
     let spec = Path::new("../examples/pod.fabric");
     let checked = fabric_cli::check_file(spec).unwrap();
-    build(&checked, spec, &options(&out), &mut |_| Ok(())).unwrap();
+    build(&checked, spec, &options(&out), &|_| Ok(())).unwrap();
     std::fs::write(out.join("cabling/cables.csv"), "the previous build\n").unwrap();
     let before = tree(&out);
-    let mut calls = 0;
-    let stopped = build(&checked, spec, &options(&out), &mut |artifact| {
-        calls += 1;
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let stopped = build(&checked, spec, &options(&out), &|artifact| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if artifact == "cabling/devices.csv" { Err(std::io::Error::other("stopped on purpose")) } else { Ok(()) }
     });
     assert!(stopped.is_err());
-    assert!(calls > 3, "the build stopped after writing some artifacts");
+    assert!(calls.into_inner() > 3, "the build stopped after writing some artifacts");
     assert_eq!(tree(&out), before, "OUT changed");
     let leftovers: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(leftovers, [std::ffi::OsString::from("out")], "the staging folder was not removed");
@@ -212,7 +212,7 @@ fn a_vendor_written_as_a_formula_is_escaped_in_every_csv() {
     let checked = fabric_cli::check_file(&spec).unwrap();
     assert!(!checked.has_errors(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, false));
     let out = scratch.path().join("out");
-    build(&checked, &spec, &options(&out), &mut |_| Ok(())).unwrap();
+    build(&checked, &spec, &options(&out), &|_| Ok(())).unwrap();
     for file in ["devices.csv", "device_types.csv"] {
         let (header, rows) = read_csv(&out.join("cabling").join(file));
         let column = header.iter().position(|h| h == "manufacturer").unwrap();

@@ -14,7 +14,7 @@ fn build_k8s(spec: &str, out: &Path) {
     let checked = fabric_cli::check_file(spec).unwrap();
     assert!(!checked.has_errors(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, false));
     let options = BuildOptions { out: out.to_path_buf(), parts: vec![Part::K8s], force: false };
-    build(&checked, spec, &options, &mut |_| Ok(())).unwrap();
+    build(&checked, spec, &options, &|_| Ok(())).unwrap();
 }
 
 /// Runs the schema validation over a k8s/ folder: (success, output).

@@ -18,7 +18,7 @@ fn build_spec(spec: &str) -> (tempfile::TempDir, PathBuf, fabric_cli::Checked) {
     let checked = fabric_cli::check_file(Path::new(spec)).unwrap();
     assert!(!checked.has_errors(), "{spec} has errors");
     let options = BuildOptions { out: out.clone(), parts: Part::ALL.to_vec(), force: false };
-    build(&checked, Path::new(spec), &options, &mut |_| Ok(())).unwrap();
+    build(&checked, Path::new(spec), &options, &|_| Ok(())).unwrap();
     (scratch, out, checked)
 }
 

@@ -149,12 +149,16 @@ impl Drop for Staging {
 }
 
 /// Writes the artifacts of a checked spec into OUT atomically. `progress` is called before
-/// each artifact with its path; returning an error stops the build and leaves OUT unchanged.
+/// each artifact with its path (from the writer threads); returning an error stops the
+/// build and leaves OUT unchanged. Artifacts are written by one thread per core (at most
+/// four), each with its own handle on the database, whose queries were all computed by
+/// the check: the files are independent, and each is the same bytes whatever thread
+/// writes it.
 pub fn build(
     checked: &crate::Checked,
     spec: &Path,
     options: &BuildOptions,
-    progress: &mut dyn FnMut(&str) -> io::Result<()>,
+    progress: &(dyn Fn(&str) -> io::Result<()> + Sync),
 ) -> Result<Vec<Written>, BuildError> {
     let out = check_out(spec, options)?;
     let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -170,19 +174,57 @@ pub fn build(
             error: io::Error::other("no free name"),
         })?;
     let staging = Staging { path: staging_path };
-    let mut written = Vec::new();
-    for artifact in emit::artifacts(&checked.db, checked.project, &options.parts) {
-        let artifact = artifact.as_str();
-        progress(artifact).map_err(io_err("build stopped"))?;
-        let path = staging.path.join(artifact);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_err(format!("cannot create `{}`", dir.display())))?;
+    let artifacts = emit::artifacts(&checked.db, checked.project, &options.parts);
+    // The queries every emitter reads, computed once here rather than raced for.
+    let _ = (fabric_core::db::inventory(&checked.db, checked.project), fabric_core::db::cluster(&checked.db, checked.project));
+    if options.parts.contains(&emit::Part::Sim) {
+        let _ = fabric_core::db::sim(&checked.db, checked.project);
+    }
+    let results: Vec<std::sync::Mutex<Option<Result<u64, BuildError>>>> = artifacts.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let project = checked.project;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let db = checked.db.clone();
+            let (artifacts, results, next, failed, staging) = (&artifacts, &results, &next, &failed, &staging);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if i >= artifacts.len() || failed.load(std::sync::atomic::Ordering::SeqCst) {
+                        return;
+                    }
+                    let artifact = artifacts[i].as_str();
+                    let outcome = progress(artifact).map_err(io_err("build stopped")).and_then(|()| {
+                        let path = staging.path.join(artifact);
+                        if let Some(dir) = path.parent() {
+                            fs::create_dir_all(dir).map_err(io_err(format!("cannot create `{}`", dir.display())))?;
+                        }
+                        let mut file = fs::File::create(&path).map_err(io_err(format!("cannot create `{}`", path.display())))?;
+                        emit::write(&db, project, artifact, &mut file).map_err(io_err(format!("cannot write `{artifact}`")))?;
+                        file.sync_all().map_err(io_err(format!("cannot write `{artifact}`")))?;
+                        Ok(file.metadata().map(|m| m.len()).unwrap_or(0))
+                    });
+                    if outcome.is_err() {
+                        failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(outcome);
+                    }
+                }
+            });
         }
-        let mut file = fs::File::create(&path).map_err(io_err(format!("cannot create `{}`", path.display())))?;
-        emit::write(&checked.db, checked.project, artifact, &mut file).map_err(io_err(format!("cannot write `{artifact}`")))?;
-        file.sync_all().map_err(io_err(format!("cannot write `{artifact}`")))?;
-        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-        written.push(Written { path: artifact.to_string(), bytes });
+    });
+    let mut written = Vec::new();
+    for (artifact, slot) in artifacts.iter().zip(results) {
+        match slot.into_inner().ok().flatten() {
+            Some(Ok(bytes)) => written.push(Written { path: artifact.clone(), bytes }),
+            Some(Err(e)) => return Err(e),
+            None => {
+                return Err(BuildError::Io { context: format!("cannot write `{artifact}`"), error: io::Error::other("not written") });
+            }
+        }
     }
     let mut marker = fs::File::create(staging.path.join(MARKER)).map_err(io_err("cannot write the build marker"))?;
     let mut text = String::from("fabric-build/1\n");

@@ -310,7 +310,7 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
         return Ok(ExitCode::from(1));
     }
     bar.set_length(fabric_core::emit::artifacts(&checked.db, checked.project, &options.parts).len() as u64 + 1);
-    let outcome = fabric_cli::build::build(&checked, path, &options, &mut |artifact| {
+    let outcome = fabric_cli::build::build(&checked, path, &options, &|artifact| {
         bar.set_message(if artifact.is_empty() { "moving into place".to_string() } else { format!("writing {artifact}") });
         bar.inc(1);
         Ok(())

@@ -378,10 +378,7 @@ impl<'a> SimEmitter<'a> {
     /// Writes the file at `path` (one of [`FILES`]).
     pub fn write(&self, path: &str, out: &mut dyn Write) -> io::Result<()> {
         match path {
-            "sim/scenario.json" => {
-                serde_json::to_writer_pretty(&mut *out, &self.scenario())?;
-                out.write_all(b"\n")
-            }
+            "sim/scenario.json" => super::write_json_lines(out, &self.scenario()),
             "sim/scenario.schema.json" => {
                 serde_json::to_writer_pretty(&mut *out, &schema())?;
                 out.write_all(b"\n")
