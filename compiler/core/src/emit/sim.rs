@@ -338,6 +338,20 @@ pub struct SimEmitter<'a> {
     graph: &'a SimGraph,
     budgets: &'a Budgets,
     spec: String,
+    /// Every vertex's name, made once: links name their ends many times over.
+    names: std::cell::OnceCell<Vec<String>>,
+}
+
+impl LinkKindName {
+    /// Its name in scenario.json and links.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKindName::Cable => "cable",
+            LinkKindName::Nvlink => "nvlink",
+            LinkKindName::Campus => "campus",
+            LinkKindName::CampusAttach => "campus_attach",
+        }
+    }
 }
 
 fn kind_name(kind: LinkKind) -> LinkKindName {
@@ -372,7 +386,7 @@ fn ns3_delay(seconds: f64) -> String {
 impl<'a> SimEmitter<'a> {
     /// Prepares the `sim/` files of a checked spec whose entry file is `spec`.
     pub fn new(plant: &'a Plant, net: &'a Network, graph: &'a SimGraph, budgets: &'a Budgets, spec: String) -> Self {
-        SimEmitter { plant, net, graph, budgets, spec }
+        SimEmitter { plant, net, graph, budgets, spec, names: std::cell::OnceCell::new() }
     }
 
     /// Writes the file at `path` (one of [`FILES`]).
@@ -401,7 +415,11 @@ impl<'a> SimEmitter<'a> {
     }
 
     fn vertex_name(&self, v: u32) -> String {
-        self.graph.vertex_name(self.plant, self.net, v)
+        self.names()[v as usize].clone()
+    }
+
+    fn names(&self) -> &[String] {
+        self.names.get_or_init(|| (0..self.graph.vertices.len() as u32).map(|v| self.graph.vertex_name(self.plant, self.net, v)).collect())
     }
 
     /// The scenario of the spec.
@@ -812,15 +830,15 @@ impl<'a> SimEmitter<'a> {
         for (i, link) in self.graph.links.iter().enumerate() {
             let what = match link.kind {
                 LinkKind::Cable(c) => labels[c as usize].clone(),
-                LinkKind::NvLink => format!("{} - {}", self.vertex_name(link.a), self.vertex_name(link.b)),
+                LinkKind::NvLink => format!("{} - {}", self.names()[link.a as usize], self.names()[link.b as usize]),
                 LinkKind::Campus(l) | LinkKind::CampusAttach(l) => self.plant.path(self.net.links[l as usize].instance),
             };
-            let kind = serde_json::to_value(kind_name(link.kind)).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind = kind_name(link.kind).as_str();
             w.write_record([
                 i.to_string(),
                 ids[link.a as usize].to_string(),
                 ids[link.b as usize].to_string(),
-                kind,
+                kind.to_string(),
                 what,
                 format!("{:e}", (self.ns3_link_delay(link) * 1e12).round() / 1e12),
             ])?;
@@ -844,6 +862,13 @@ pub fn schema() -> schemars::Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_kind_names_are_their_serde_names() {
+        for kind in [LinkKindName::Cable, LinkKindName::Nvlink, LinkKindName::Campus, LinkKindName::CampusAttach] {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::Value::String(kind.as_str().to_string())));
+        }
+    }
 
     #[test]
     fn ns3_rates_and_delays_are_exact() {
