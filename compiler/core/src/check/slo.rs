@@ -461,22 +461,13 @@ impl<'a> Service<'a> {
             // Even one request's samples decode too slowly, with prefill's share taken off.
             if let Some(bound) = &tpot {
                 let step = replica.step_s(load.samples, &load);
-                let d = Diagnostic::error(
-                    codes::E0703,
-                    format!(
-                        "inference `{}` takes {} per output token even at a batch of {}; its SLO is tpot_p99 {}",
-                        self.name,
-                        t(step.total_s),
-                        format_number(load.samples),
-                        bound.text(Dim::TIME)
-                    ),
-                    Label::new(self.slo_file(), bound.span, format!("tpot_p99 {}", bound.text(Dim::TIME))),
-                )
-                .with_label(self.label(Some(self.decl), "gpus_per_replica", format!("{per_replica} GPUs per replica")))
-                .with_note(step_note(&replica, load.samples, &step))
-                .with_note(assumptions_note.clone())
-                .with_path(self.name.clone())
-                .with_help(suggestion.clone());
+                let what = format!("takes {} per output token even at a batch of {}", t(step.total_s), format_number(load.samples));
+                let d = self
+                    .over(codes::E0703, what, "tpot_p99", bound, Dim::TIME)
+                    .with_label(self.label(Some(self.decl), "gpus_per_replica", format!("{per_replica} GPUs per replica")))
+                    .with_note(step_note(&replica, load.samples, &step))
+                    .with_note(assumptions_note.clone())
+                    .with_help(suggestion.clone());
                 diagnostics.push(d);
             }
             return Ok(Some(estimate));
@@ -524,55 +515,37 @@ impl<'a> Service<'a> {
         {
             let step = replica.step_s(f64::from(batch), &load);
             diagnostics.push(
-                Diagnostic::error(
-                    codes::E0703,
-                    format!(
-                        "inference `{}` takes {} per output token at p99; its SLO is tpot_p99 {}",
-                        self.name,
-                        t(op.tpot_s),
-                        bound.text(Dim::TIME)
-                    ),
-                    Label::new(self.slo_file(), bound.span, format!("tpot_p99 {}", bound.text(Dim::TIME))),
-                )
-                .with_label(self.label(Some(self.decl), "replicas", plural(replicas, "replica")))
-                .with_note(step_note(&replica, f64::from(batch), &step))
-                .with_note(format!(
-                    "prefill takes {} of each replica's time: TPOT = step / (1 − {}) = {}",
-                    percent(op.prefill_share),
-                    percent(op.prefill_share),
-                    t(op.tpot_s)
-                ))
-                .with_note(assumptions_note.clone())
-                .with_path(self.name.clone())
-                .with_help(suggestion.clone()),
+                self.over(codes::E0703, format!("takes {} per output token at p99", t(op.tpot_s)), "tpot_p99", bound, Dim::TIME)
+                    .with_label(self.label(Some(self.decl), "replicas", plural(replicas, "replica")))
+                    .with_note(step_note(&replica, f64::from(batch), &step))
+                    .with_note(format!(
+                        "prefill takes {} of each replica's time: TPOT = step / (1 − {}) = {}",
+                        percent(op.prefill_share),
+                        percent(op.prefill_share),
+                        t(op.tpot_s)
+                    ))
+                    .with_note(assumptions_note.clone())
+                    .with_path(self.name.clone())
+                    .with_help(suggestion.clone()),
             );
         }
         if let Some(bound) = &ttft
             && !bound.holds(op.ttft_p99_s)
         {
             diagnostics.push(
-                Diagnostic::error(
-                    codes::E0702,
-                    format!(
-                        "inference `{}` reaches its first token in {} at p99; its SLO is ttft_p99 {}",
-                        self.name,
-                        t(op.ttft_p99_s),
-                        bound.text(Dim::TIME)
-                    ),
-                    Label::new(self.slo_file(), bound.span, format!("ttft_p99 {}", bound.text(Dim::TIME))),
-                )
-                .with_label(self.label(Some(self.decl), "replicas", plural(replicas, "replica")))
-                .with_note(format!(
-                    "TTFT p99 = p99 wait for a batch slot + prefill = {} + {} = {}",
-                    t(op.wait_p99_s),
-                    t(op.prefill_s),
-                    t(op.ttft_p99_s)
-                ))
-                .with_note(prefill_note(&replica, &load))
-                .with_note(queue_note.clone())
-                .with_note(assumptions_note.clone())
-                .with_path(self.name.clone())
-                .with_help(suggestion.clone()),
+                self.over(codes::E0702, format!("reaches its first token in {} at p99", t(op.ttft_p99_s)), "ttft_p99", bound, Dim::TIME)
+                    .with_label(self.label(Some(self.decl), "replicas", plural(replicas, "replica")))
+                    .with_note(format!(
+                        "TTFT p99 = p99 wait for a batch slot + prefill = {} + {} = {}",
+                        t(op.wait_p99_s),
+                        t(op.prefill_s),
+                        t(op.ttft_p99_s)
+                    ))
+                    .with_note(prefill_note(&replica, &load))
+                    .with_note(queue_note.clone())
+                    .with_note(assumptions_note.clone())
+                    .with_path(self.name.clone())
+                    .with_help(suggestion.clone()),
             );
         }
         if let Some(bound) = &energy
@@ -580,15 +553,12 @@ impl<'a> Service<'a> {
         {
             let basis = if facility { format!(" × PUE {}", format_number(pue)) } else { String::new() };
             diagnostics.push(
-                Diagnostic::error(
+                self.over(
                     codes::E0705,
-                    format!(
-                        "inference `{}` spends {} on each generated token; its SLO is energy_per_token {}",
-                        self.name,
-                        format_quantity(energy_j, Dim::ENERGY),
-                        bound.text(Dim::ENERGY_PER_TOKEN)
-                    ),
-                    Label::new(self.slo_file(), bound.span, format!("energy_per_token {}", bound.text(Dim::ENERGY_PER_TOKEN))),
+                    format!("spends {} on each generated token", format_quantity(energy_j, Dim::ENERGY)),
+                    "energy_per_token",
+                    bound,
+                    Dim::ENERGY_PER_TOKEN,
                 )
                 .with_note(format!(
                     "energy per token = GPUs × power per GPU × step / batch{basis} = {per_replica} × {} × {} / {batch}{basis} = {}",
@@ -653,6 +623,16 @@ impl<'a> Service<'a> {
             compute_efficiency: self.number(Some(self.decl), "compute_efficiency").unwrap_or(0.5),
             bandwidth_efficiency: self.number(Some(self.decl), "bandwidth_efficiency").unwrap_or(0.8),
         }
+    }
+
+    /// An SLO diagnostic at its bound: "inference `x` {what}; its SLO is {field} {bound}".
+    fn over(&self, code: crate::diagnostic::Code, what: String, field: &str, bound: &Bound, dim: Dim) -> Diagnostic {
+        Diagnostic::error(
+            code,
+            format!("inference `{}` {what}; its SLO is {field} {}", self.name, bound.text(dim)),
+            Label::new(self.slo_file(), bound.span, format!("{field} {}", bound.text(dim))),
+        )
+        .with_path(self.name.clone())
     }
 
     fn slo_file(&self) -> SourceFile {
