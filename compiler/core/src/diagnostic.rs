@@ -135,6 +135,8 @@ registry! {
     W0804: "ASTRA-sim export covers part of the plant",
     E0901: "file too large",
     E0902: "too many instances",
+    E0903: "brackets nested too deeply",
+    E0904: "expression nested too deeply",
 }
 
 /// A source location with a short message.

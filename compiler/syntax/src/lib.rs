@@ -21,4 +21,4 @@ pub mod parser;
 mod grammar;
 
 pub use ast::Span;
-pub use parser::{MAX_FILE_BYTES, Parse, SyntaxError, parse, parse_expr};
+pub use parser::{MAX_EXPRESSION_DEPTH, MAX_FILE_BYTES, MAX_NESTING, Parse, SyntaxError, parse, parse_expr};

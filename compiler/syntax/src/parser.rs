@@ -12,6 +12,57 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 /// Files larger than this are refused before lexing (E0901).
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
+/// The deepest nesting of `{`, `(` and `[` a file may have (E0903); deeper files are
+/// refused before parsing, since every later stage walks blocks and expressions recursively.
+pub const MAX_NESTING: usize = 200;
+
+/// The deepest chain of operators in one expression (E0904): `1 + 1 + … + 1` nests one
+/// level per operator.
+pub const MAX_EXPRESSION_DEPTH: usize = 200;
+
+thread_local! {
+    /// The first expression the grammar's actions cut for being too deep, reported by
+    /// [`parse`] as E0904.
+    static TOO_DEEP: std::cell::Cell<Option<Span>> = const { std::cell::Cell::new(None) };
+}
+
+/// The depth of an expression's operator tree, counted without recursion and up to
+/// `MAX_EXPRESSION_DEPTH + 1`.
+fn depth(expr: &Expr) -> usize {
+    let mut stack = vec![(expr, 1usize)];
+    let mut deepest = 0;
+    while let Some((e, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        if deepest > MAX_EXPRESSION_DEPTH {
+            break;
+        }
+        match &e.kind {
+            ExprKind::Binary(_, a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            ExprKind::Unary(_, a) | ExprKind::Paren(a) => stack.push((a, d + 1)),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// `e` as is, or an error node (recorded for E0904) when it is nested too deeply; the cut
+/// keeps the tree shallow for every later stage, including dropping it.
+fn capped(e: Expr) -> Expr {
+    if depth(&e) <= MAX_EXPRESSION_DEPTH {
+        return e;
+    }
+    let span = e.span;
+    TOO_DEEP.with(|t| {
+        if t.get().is_none() {
+            t.set(Some(span));
+        }
+    });
+    Expr { kind: ExprKind::Error, span }
+}
+
 /// Unclosed `{` at end of file that the parser closes by itself before giving up.
 const MAX_SYNTHETIC_CLOSERS: usize = 16;
 
@@ -91,10 +142,42 @@ pub fn number_expr(n: NumberLit<'_>, l: u32, r: u32) -> Expr {
 
 #[doc(hidden)]
 pub fn binary(op: BinaryOp, a: Expr, b: Expr, l: u32, r: u32) -> Expr {
-    Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span: Span::new(l, r) }
+    capped(Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span: Span::new(l, r) })
+}
+
+#[doc(hidden)]
+pub fn unary(op: UnaryOp, e: Expr, l: u32, r: u32) -> Expr {
+    capped(Expr { kind: ExprKind::Unary(op, Box::new(e)), span: Span::new(l, r) })
 }
 
 type Recovered<'a> = ErrorRecovery<u32, Token<'a>, LexicalError>;
+
+/// E0903 when `{`, `(` and `[` nest deeper than [`MAX_NESTING`]: found on the raw tokens,
+/// before any tree exists.
+fn too_deep(source: &str) -> Option<SyntaxError> {
+    use logos::Logos;
+    let mut depth = 0usize;
+    for (token, range) in Token::lexer(source).spanned() {
+        match token {
+            Ok(Token::LBrace | Token::LParen | Token::LBracket) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(SyntaxError {
+                        code: "E0903",
+                        message: format!("brackets nested more than {MAX_NESTING} deep"),
+                        span: Span::new(range.start as u32, range.end as u32),
+                        label: format!("level {depth}"),
+                        related: vec![],
+                        help: "declare the inner blocks as types and use them by name, or split the expression with `const`s".into(),
+                    });
+                }
+            }
+            Ok(Token::RBrace | Token::RParen | Token::RBracket) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
 
 /// Parses one source file. Never fails: see the module's invariant.
 pub fn parse(source: &str) -> Parse {
@@ -111,9 +194,13 @@ pub fn parse(source: &str) -> Parse {
             }],
         };
     }
+    if let Some(error) = too_deep(source) {
+        return Parse { file: File::default(), errors: vec![error] };
+    }
     let eof = source.len() as u32;
     let mut closers = 0;
     loop {
+        TOO_DEEP.with(|t| t.set(None));
         let mut lexer = Lexer::new(source);
         let mut recovered: Vec<Recovered<'_>> = Vec::new();
         let synthetic = (0..closers).map(|_| Ok((eof, Token::RBrace, eof)));
@@ -160,6 +247,16 @@ pub fn parse(source: &str) -> Parse {
                 label: "the file ends here".into(),
                 related: unclosed,
                 help: "add the missing `}`".into(),
+            });
+        }
+        if let Some(span) = TOO_DEEP.with(|t| t.take()) {
+            errors.push(SyntaxError {
+                code: "E0904",
+                message: format!("expression nested more than {MAX_EXPRESSION_DEPTH} operators deep"),
+                span,
+                label: "too deep".into(),
+                related: vec![],
+                help: "split the expression with `const`s, or use `sum([…])` for long sums".into(),
             });
         }
         stray_strings(&members, source, &mut errors);

@@ -119,3 +119,22 @@ fn generated_parser_is_up_to_date() {
     let recorded = parser.lines().find_map(|l| l.strip_prefix("// grammar-fnv1a64: ")).expect("hash line in src/grammar.rs");
     assert_eq!(recorded, format!("{hash:016x}"), "src/grammar.rs is stale: run scripts/gen-parser");
 }
+
+#[test]
+fn deep_nesting_and_long_operator_chains_are_refused_without_exhausting_the_stack() {
+    // Each of these overflowed the stack before the limits (found while hardening).
+    let deep_blocks = format!("site s {{{}{} }}", " row r {".repeat(100_000), "}".repeat(100_000));
+    let deep_parens = format!("const x = {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    let long_sum = format!("const x = 1{}", " + 1".repeat(100_000));
+    let long_negation = format!("const x = {}1", "-".repeat(100_000));
+    for (text, code) in [(deep_blocks, "E0903"), (deep_parens, "E0903"), (long_sum, "E0904"), (long_negation, "E0904")] {
+        let parse = fabric_syntax::parse(&text);
+        let codes: Vec<&str> = parse.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, [code], "{}…", &text[..40]);
+    }
+    // At the limits, nothing is refused.
+    let at_limit = format!("const x = {}1{}", "(".repeat(fabric_syntax::MAX_NESTING), ")".repeat(fabric_syntax::MAX_NESTING));
+    assert!(fabric_syntax::parse(&at_limit).errors.is_empty());
+    let sum_at_limit = format!("const x = 1{}", " + 1".repeat(fabric_syntax::MAX_EXPRESSION_DEPTH - 1));
+    assert!(fabric_syntax::parse(&sum_at_limit).errors.is_empty());
+}
