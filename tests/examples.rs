@@ -58,3 +58,22 @@ fn paths_select_by_name_wildcard_and_kind() {
     assert_eq!(select("campus.b1.h1.net.n").len(), 8);
     assert_eq!(select("campus.b1.h1").len(), 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn imports_through_symlinks_stay_inside_the_project_root() {
+    let scratch = tempfile::tempdir().unwrap();
+    let project = scratch.path().join("project");
+    let outside = scratch.path().join("outside");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.fabric"), "rack Secret {\n  units = 42 U\n}\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.fabric"), project.join("link.fabric")).unwrap();
+    std::os::unix::fs::symlink(&outside, project.join("dir")).unwrap();
+    for import in ["link.fabric", "dir/secret.fabric"] {
+        std::fs::write(project.join("main.fabric"), format!("import \"{import}\"\n")).unwrap();
+        let checked = fabric_cli::check_file(&project.join("main.fabric")).unwrap();
+        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["E0207"], "{import}: {}", fabric_cli::render_human(&checked.db, &checked.diagnostics, false));
+    }
+}

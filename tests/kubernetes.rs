@@ -86,3 +86,32 @@ fn the_schema_validation_rejects_a_misspelt_field() {
     assert!(output.contains("'sise' was unexpected") && output.contains("'labelz' was unexpected"), "{output}");
     assert!(output.trim_end().ends_with("11 passed, 2 failed"), "{output}");
 }
+
+#[test]
+fn words_a_yaml_1_1_reader_would_misread_are_quoted() {
+    // `on`, `no`, `yes`, `off` and `null` are booleans or null to YAML 1.1 readers (PyYAML,
+    // older Kubernetes tooling); as label values they must stay strings.
+    let scratch = tempfile::tempdir().unwrap();
+    let spec = scratch.path().join("main.fabric");
+    std::fs::write(
+        &spec,
+        "import std.nvidia.{DGX_B200}\nsite on {\n  building no {\n    hall yes {\n      row null {\n        rack off: R\n      }\n    }\n  }\n}\nrack R {\n  node y: DGX_B200\n}\n",
+    )
+    .unwrap();
+    let out = scratch.path().join("out");
+    build_k8s(&spec.to_string_lossy(), &out);
+    let nodes = std::fs::read_to_string(out.join("k8s/nodes.yaml")).unwrap();
+    for line in
+        ["topology.fabric-lang.org/building: \"no\"", "topology.kubernetes.io/region: \"on\"", "topology.kubernetes.io/zone: \"no\""]
+    {
+        assert!(nodes.contains(line), "{line} not in\n{nodes}");
+    }
+    // And a YAML 1.1 reader agrees: every label value is a string.
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg("import sys, yaml\nfor d in yaml.safe_load_all(open(sys.argv[1])):\n    if d and d.get('kind') == 'Node':\n        bad = {k: v for k, v in d['metadata']['labels'].items() if not isinstance(v, str)}\n        assert not bad, bad\nprint('ok')")
+        .arg(out.join("k8s/nodes.yaml"))
+        .output()
+        .expect("python3 runs");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}

@@ -339,3 +339,64 @@ fn a_rack_over_its_limit_gets_a_quick_fix_that_raises_it() {
     s.notify("exit", json!(null));
     assert!(wait_exit(&mut s.child).success());
 }
+
+/// The server's resident memory in KiB (Linux).
+fn rss_kib(child: &Child) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+#[test]
+fn ten_thousand_rapid_changes_a_50_mb_document_and_cancelled_requests() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let path = root.join("spec.fabric");
+    let text = "rack R {\n  units = 42 U\n}\n";
+    std::fs::write(&path, text).expect("write");
+    let doc = uri(&path);
+    let mut s = Session::start();
+    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    s.notify("initialized", json!({}));
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
+    assert!(s.diagnostics(&doc).is_empty());
+    let before = rss_kib(&s.child);
+
+    // 10,000 edits as fast as the pipe takes them, each inserting one comment character.
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": doc, "version": 2 }, "contentChanges": [{ "range": { "start": { "line": 3, "character": 0 }, "end": { "line": 3, "character": 0 } }, "text": "//" }] }));
+    for version in 3..10_003 {
+        s.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": doc, "version": version }, "contentChanges": [{ "range": { "start": { "line": 3, "character": 2 }, "end": { "line": 3, "character": 2 } }, "text": "x" }] }),
+        );
+    }
+    let last = s.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 10_002);
+    assert_eq!(last["params"]["diagnostics"], json!([]));
+    let hover = s.request("textDocument/hover", json!({ "textDocument": { "uri": doc }, "position": { "line": 0, "character": 6 } }));
+    assert!(hover["result"]["contents"]["value"].as_str().is_some_and(|v| v.contains("rack R")), "{hover}");
+    if let (Some(before), Some(after)) = (before, rss_kib(&s.child)) {
+        // Keeping every version of the text alone would take 50 MB.
+        assert!(after < before + 32 * 1024, "memory grew from {before} KiB to {after} KiB over 10,000 edits");
+    }
+
+    // A cancelled request is answered (a result or RequestCancelled) and the server goes on.
+    let id = 900_001;
+    s.send(&json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": { "textDocument": { "uri": doc }, "position": { "line": 0, "character": 6 } } }));
+    s.notify("$/cancelRequest", json!({ "id": id }));
+    let answer = s.wait(|m| m["id"] == id);
+    assert!(answer.get("result").is_some() || answer["error"]["code"] == -32800, "{answer}");
+
+    // A 50 MB document: refused as too large (E0901), and the server keeps serving.
+    let big_path = root.join("big.fabric");
+    let big_uri = uri(&big_path);
+    let big = format!("rack R {{\n  units = 42 U\n}}\n{}", "// padding padding padding padding padding padding\n".repeat(1_000_000));
+    assert!(big.len() > 50_000_000);
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": big_uri, "languageId": "fabric", "version": 1, "text": big } }));
+    let diagnostics = s.diagnostics(&big_uri);
+    assert_eq!(diagnostics.iter().map(|d| d["code"].clone()).collect::<Vec<_>>(), [json!("E0901")]);
+    let hover = s.request("textDocument/hover", json!({ "textDocument": { "uri": doc }, "position": { "line": 0, "character": 6 } }));
+    assert!(hover["result"].is_object(), "{hover}");
+
+    s.request("shutdown", json!(null));
+    s.notify("exit", json!(null));
+    assert!(wait_exit(&mut s.child).success());
+}

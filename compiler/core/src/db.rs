@@ -61,7 +61,17 @@ pub enum FileSlot {
     Missing(String),
     /// It lies outside the project root (directly or through a symlink).
     OutsideRoot,
+    /// It would be imported more than [`MAX_IMPORT_DEPTH`] files deep.
+    TooDeep,
+    /// The spec already has [`MAX_FILES`] files.
+    TooMany,
 }
+
+/// The longest chain of file imports from the entry file (E0905).
+pub const MAX_IMPORT_DEPTH: usize = 64;
+
+/// The most files one spec may load, the stdlib's included (E0906).
+pub const MAX_FILES: usize = 1000;
 
 /// Limits on the work a spec may ask for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
@@ -276,7 +286,7 @@ impl Database {
         let root = Path::new(entry.key(self)).parent().map(Path::to_path_buf).unwrap_or_default();
         let canonical_root = fs.canonicalize(&root).unwrap_or_else(|_| root.clone());
         let mut files = project.files(self).clone();
-        let mut queue = vec![entry];
+        let mut queue = vec![(entry, 0usize)];
         // The media the fabric generator chooses from by default live in std.optics, which
         // every spec therefore loads (its names are in scope only where imported).
         let prelude = files
@@ -287,10 +297,12 @@ impl Database {
             })
             .clone();
         if let FileSlot::Loaded(f) = prelude {
-            queue.push(f);
+            queue.push((f, 0));
         }
         let mut seen = std::collections::HashSet::new();
-        while let Some(file) = queue.pop() {
+        // Breadth first, so that a file's depth is its shortest import chain.
+        let mut queue = std::collections::VecDeque::from(queue);
+        while let Some((file, depth)) = queue.pop_front() {
             if !seen.insert(file) {
                 continue;
             }
@@ -316,7 +328,7 @@ impl Database {
                                 FileSlot::Loaded(SourceFile::new(&*self, module.clone(), display, text))
                             });
                             if let FileSlot::Loaded(f) = slot {
-                                queue.push(*f);
+                                queue.push_back((*f, depth + 1));
                             }
                         }
                     }
@@ -328,7 +340,7 @@ impl Database {
                         let key_text = import_key.to_string_lossy().into_owned();
                         if let Some(slot) = files.get(&key_text) {
                             if let FileSlot::Loaded(f) = slot {
-                                queue.push(*f);
+                                queue.push_back((*f, depth + 1));
                             }
                             continue;
                         }
@@ -336,12 +348,16 @@ impl Database {
                             && fs.canonicalize(&import_key).map_or(true, |real| real.starts_with(&canonical_root));
                         let slot = if !inside {
                             FileSlot::OutsideRoot
+                        } else if depth + 1 > MAX_IMPORT_DEPTH {
+                            FileSlot::TooDeep
+                        } else if files.len() >= MAX_FILES {
+                            FileSlot::TooMany
                         } else {
                             match fs.read(&import_key) {
                                 Ok(text) => {
                                     let shown = normalize(&display.parent().unwrap_or(Path::new("")).join(&path));
                                     let f = SourceFile::new(&*self, key_text.clone(), shown.to_string_lossy().into_owned(), text);
-                                    queue.push(f);
+                                    queue.push_back((f, depth + 1));
                                     FileSlot::Loaded(f)
                                 }
                                 Err(e) => FileSlot::Missing(e.to_string()),

@@ -137,6 +137,9 @@ registry! {
     E0902: "too many instances",
     E0903: "brackets nested too deeply",
     E0904: "expression nested too deeply",
+    E0905: "import chain too deep",
+    E0906: "too many files",
+    E0907: "string too long",
 }
 
 /// A source location with a short message.

@@ -645,6 +645,22 @@ impl<'a> Resolver<'a> {
                             Diagnostic::error(codes::E0207, format!("`{path}` is outside the project root"), Label::new(file, *path_span, "leaves the project folder"))
                                 .with_help("imports may only name files inside the folder of the spec given on the command line; copy or link the file there"),
                         ),
+                        Some(FileSlot::TooDeep) => self.error(
+                            Diagnostic::error(
+                                codes::E0905,
+                                format!("`{path}` would be imported more than {} files deep", crate::db::MAX_IMPORT_DEPTH),
+                                Label::new(file, *path_span, "import chain too long"),
+                            )
+                            .with_help("import the files a spec needs from fewer levels: an entry file that imports each part directly"),
+                        ),
+                        Some(FileSlot::TooMany) => self.error(
+                            Diagnostic::error(
+                                codes::E0906,
+                                format!("`{path}` is not loaded: the spec already has {} files", crate::db::MAX_FILES),
+                                Label::new(file, *path_span, "one file too many"),
+                            )
+                            .with_help("merge small files; a spec that reaches this usually imports a generated tree by mistake"),
+                        ),
                         Some(FileSlot::Missing(reason)) => self.error(
                             Diagnostic::error(codes::E0205, format!("cannot import `{path}`: {reason}"), Label::new(file, *path_span, "file not found"))
                                 .with_help("file imports are relative to the importing file"),

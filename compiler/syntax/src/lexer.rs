@@ -21,7 +21,13 @@ pub enum LexicalError {
     UnterminatedComment,
     /// A number that does not fit a 64-bit float.
     InvalidNumber,
+    /// A string literal longer than [`MAX_STRING_BYTES`].
+    StringTooLong,
 }
+
+/// The longest string literal, in bytes between its quotes (E0907): images, hostnames and
+/// repositories are far shorter; a megabyte-long string is a mistake or an attack.
+pub const MAX_STRING_BYTES: usize = 4096;
 
 /// A number literal with the unit written after it, if any.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -191,6 +197,9 @@ fn unterminated_string<'a>(_: &mut logos::Lexer<'a, Token<'a>>) -> Result<(), Le
 
 fn string<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> Result<String, LexicalError> {
     let slice = lex.slice();
+    if slice.len() > MAX_STRING_BYTES + 2 {
+        return Err(LexicalError::StringTooLong);
+    }
     unescape(&slice[1..slice.len() - 1])
 }
 

@@ -311,6 +311,12 @@ fn lex_error(e: &LexError) -> SyntaxError {
             "this `/*` is never closed".into(),
             "close the comment with `*/` (block comments nest: every `/*` needs its own `*/`)".into(),
         ),
+        LexicalError::StringTooLong => (
+            "E0907",
+            format!("string longer than {} bytes", crate::lexer::MAX_STRING_BYTES),
+            format!("{} bytes", e.end - e.start - 2),
+            "keep strings to names, images and repositories; long text belongs in a file beside the spec".into(),
+        ),
         LexicalError::InvalidNumber => (
             "E0107",
             "number out of range".into(),
