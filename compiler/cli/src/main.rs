@@ -363,7 +363,8 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> miette::Result<ExitCode> 
                     let syntax: Vec<_> = checked
                         .diagnostics
                         .iter()
-                        .filter(|d| d.code.as_str().starts_with("E01") || d.code.as_str() == "E0901")
+                        // The parser's codes: syntax (E01xx) and the limits it enforces (E0901, E0903, E0904, E0907).
+                        .filter(|d| d.code.as_str().starts_with("E01") || ["E0901", "E0903", "E0904", "E0907"].contains(&d.code.as_str()))
                         .cloned()
                         .collect();
                     eprint!("{}", fabric_cli::render_human(&checked.db, &syntax, color));

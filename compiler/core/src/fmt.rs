@@ -78,8 +78,13 @@ fn tokens(source: &str) -> Vec<Tok> {
         let (kind, text) = match token {
             Ok(Token::DocComment(_)) | Ok(Token::BlockComment) => continue,
             Ok(Token::Number(n)) => {
+                let digits = slice.get(..n.unit_offset as usize).unwrap_or(slice).trim_end();
                 let text = match n.unit {
-                    Some(unit) => format!("{} {unit}", slice[..n.unit_offset as usize].trim_end()),
+                    // `6yrMW`: letters that are a unit only against the digits stay there.
+                    Some(unit) if digits.len() == n.unit_offset as usize && !fabric_syntax::lexer::unit_survives_space(unit) => {
+                        slice.to_string()
+                    }
+                    Some(unit) => format!("{digits} {unit}"),
                     None => slice.to_string(),
                 };
                 (Kind::Value, text)
@@ -425,6 +430,13 @@ mod tests {
     #[test]
     fn drops_separators_and_keeps_empty_bodies_short() {
         assert_eq!(fmt("rack R { units = 42 U; power = 1 kW, }\nrack E {}"), "rack R {\n  units = 42 U\n  power = 1 kW\n}\nrack E {}\n");
+    }
+
+    #[test]
+    fn a_number_keeps_an_unknown_unit_written_against_it() {
+        // Found by the fmt fuzz target: `6 yrMW` would read `yrMW` as the next member.
+        assert_eq!(fmt("site s {\n  facility_limit = 6yrMW\n}\n"), "site s {\n  facility_limit = 6yrMW\n}\n");
+        assert_eq!(fmt("rack R {\n  power = 6kw\n}\n"), "rack R {\n  power = 6 kw\n}\n");
     }
 
     #[test]

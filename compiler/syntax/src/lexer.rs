@@ -275,6 +275,16 @@ fn scan_unit(text: &str) -> usize {
 
 const KEYWORDS: &[&str] = &["import", "const", "assert", "true", "false", "and", "or", "not"];
 
+/// Whether `unit` is still read as the unit of the number before it when a space separates
+/// them (`800 Gb/s`); letters that only count as a unit when written against the digits
+/// (`6yrMW`) are not. The formatter keeps such a number as written.
+pub fn unit_survives_space(unit: &str) -> bool {
+    let atoms_known = unit.split('/').all(is_unit_atom);
+    let looks_like_unit = unit.split('/').all(|a| UNIT_ATOMS.iter().any(|u| u.eq_ignore_ascii_case(a)));
+    let compound = unit.contains('/') && unit.split('/').next().is_some_and(is_unit_atom);
+    atoms_known || looks_like_unit || compound
+}
+
 fn number<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> Result<NumberLit<'a>, LexicalError> {
     let digits: String = lex.slice().chars().filter(|&c| c != '_').collect();
     let value: f64 = digits.parse().map_err(|_| LexicalError::InvalidNumber)?;
@@ -289,15 +299,12 @@ fn number<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> Result<NumberLit<'a>, Le
     let mut unit = None;
     if unit_len > 0 {
         let candidate = &after[..unit_len];
-        let atoms_known = candidate.split('/').all(is_unit_atom);
         // Written right after the digits (`132kw`), the letters can only be meant as a unit:
         // take them and let the unit table report a misspelling. After a space, take only
-        // units the language knows, so `replicas = 16 placement = x` still reads as two fields.
-        let looks_like_unit = candidate.split('/').all(|a| UNIT_ATOMS.iter().any(|u| u.eq_ignore_ascii_case(a)));
+        // units the language knows (`800 Gb/sec` too: a known unit followed by `/` is unit
+        // syntax), so `replicas = 16 placement = x` still reads as two fields.
         let adjacent = spaces == 0 && !KEYWORDS.contains(&candidate);
-        // `800 Gb/sec`: a known unit followed by `/` is unit syntax, even if a later atom is wrong.
-        let compound = candidate.contains('/') && candidate.split('/').next().is_some_and(is_unit_atom);
-        if atoms_known || looks_like_unit || adjacent || compound {
+        if adjacent || unit_survives_space(candidate) {
             lex.bump(spaces + unit_len);
             unit = Some(candidate);
         }
