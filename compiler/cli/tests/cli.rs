@@ -270,3 +270,47 @@ fn fmt_reads_standard_input() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), "rack R {\n  units = 42 U\n}\n");
 }
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    // The new tree, built once to compare with.
+    let reference = scratch.path().join("reference");
+    assert_eq!(fabric(&["build", "examples/campus.fabric", "-o", &reference.to_string_lossy()]).0, 0);
+    let new_tree = tree(&reference);
+    let out = scratch.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    // How long a whole build takes here, to spread the kills over it and a little past it.
+    let started = std::time::Instant::now();
+    assert_eq!(fabric(&["build", "examples/campus.fabric", "-o", &scratch.path().join("timing").to_string_lossy()]).0, 0);
+    let whole = started.elapsed();
+    // Kill points from a fixed pseudo-random sequence: reproducible, spread over the build.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let (mut old_seen, mut new_seen) = (0, 0);
+    for _ in 0..12 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let fraction = (seed >> 11) as f64 / (1u64 << 53) as f64 * 1.2;
+        let _ = std::fs::remove_dir_all(&out);
+        assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
+        let old_tree = tree(&out);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
+            .args(["build", "examples/campus.fabric", "-o", &out_arg])
+            .current_dir("../..")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("fabric runs");
+        std::thread::sleep(whole.mul_f64(fraction));
+        let _ = child.kill();
+        child.wait().expect("reaped");
+        let now = tree(&out);
+        if now == old_tree {
+            old_seen += 1;
+        } else {
+            assert!(now == new_tree, "killed at {:.0} % of a build: OUT is neither the old tree nor the new one", fraction * 100.0);
+            new_seen += 1;
+        }
+    }
+    // The kills landed both before and after the swap (else the test proved little).
+    assert!(old_seen > 0 && new_seen > 0, "old {old_seen}, new {new_seen}");
+}
