@@ -33,7 +33,7 @@
   (eglot (list 'fabric-mode) (cons 'transient (file-name-directory spec)) 'eglot-lsp-server
          (fabric-eglot-contact) "fabric")
   (check (eglot-current-server) "eglot connected")
-  (let ((deadline (+ (float-time) 20)) diags)
+  (let ((deadline (+ (float-time) 60)) diags)
     (while (and (null diags) (< (float-time) deadline))
       (accept-process-output nil 0.1)
       (setq diags (flymake-diagnostics)))

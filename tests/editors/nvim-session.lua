@@ -19,10 +19,10 @@ vim.cmd.edit(spec)
 check(vim.bo.filetype == 'fabric', 'the filetype of a .fabric file is fabric')
 check(vim.bo.commentstring == '// %s', 'comments are //')
 
-local attached = vim.wait(10000, function() return #vim.lsp.get_clients({ bufnr = 0, name = 'fabric' }) > 0 end, 20)
+local attached = vim.wait(60000, function() return #vim.lsp.get_clients({ bufnr = 0, name = 'fabric' }) > 0 end, 20)
 check(attached, 'fabric lsp attached to the buffer')
 
-local got = vim.wait(10000, function() return #vim.diagnostic.get(0) > 0 end, 20)
+local got = vim.wait(60000, function() return #vim.diagnostic.get(0) > 0 end, 20)
 local diagnostics = vim.diagnostic.get(0)
 check(got, 'diagnostics arrived (' .. #diagnostics .. ')')
 local first = diagnostics[1] or {}
@@ -37,7 +37,7 @@ for i, line in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
 end
 check(row ~= nil, 'found `rack k1: DgxRack`')
 local params = { textDocument = vim.lsp.util.make_text_document_params(0), position = { line = row or 0, character = col or 0 } }
-local responses = vim.lsp.buf_request_sync(0, 'textDocument/hover', params, 10000) or {}
+local responses = vim.lsp.buf_request_sync(0, "textDocument/hover", params, 60000) or {}
 local text = ''
 for _, r in pairs(responses) do
   if r.result and r.result.contents then text = text .. (r.result.contents.value or '') end
