@@ -400,3 +400,32 @@ fn ten_thousand_rapid_changes_a_50_mb_document_and_cancelled_requests() {
     s.notify("exit", json!(null));
     assert!(wait_exit(&mut s.child).success());
 }
+
+#[test]
+fn missing_required_fields_get_a_quick_fix_that_adds_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let text = "import std.models.{DeepSeek_R1}\n\ninference agents {\n  model = DeepSeek_R1\n}\n";
+    let path = root.join("spec.fabric");
+    std::fs::write(&path, text).expect("write");
+    let doc = uri(&path);
+    let mut s = Session::start();
+    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    s.notify("initialized", json!({}));
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
+    let diagnostics = s.diagnostics(&doc);
+    let e0211: Vec<Value> = diagnostics.iter().filter(|d| d["code"] == "E0211").cloned().collect();
+    assert_eq!(e0211.len(), 1, "{diagnostics:#?}");
+    let actions = s.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": doc }, "range": e0211[0]["range"], "context": { "diagnostics": e0211 } }),
+    );
+    let action = &actions["result"][0];
+    assert_eq!(action["title"], "Add `precision`, `gpus_per_replica`, `replicas`, `placement`", "{actions}");
+    let edit = &action["edit"]["changes"][&doc][0];
+    assert_eq!(edit["range"]["start"], json!({ "line": 4, "character": 0 }), "inserted before the closing brace's line");
+    assert_eq!(edit["newText"], "  precision = \n  gpus_per_replica = \n  replicas = \n  placement = \n");
+    s.request("shutdown", json!(null));
+    s.notify("exit", json!(null));
+    assert!(wait_exit(&mut s.child).success());
+}

@@ -1799,6 +1799,31 @@ impl<'a> Resolver<'a> {
                 d = d.with_note(format!("`{}`: {} ({})", f.name, f.doc, f.ty.describe()));
             }
             d = d.with_help(format!("add {} to the block", names.join(", ")));
+            // A block with a body gets the fields inserted before its `}`, one per line, for
+            // the user to fill in (the language server's quick fix).
+            let text = file.text(self.db);
+            let end = decl.span.end as usize;
+            if end > 0 && text.as_bytes().get(end - 1) == Some(&b'}') {
+                let close = end - 1;
+                let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+                let indent: String = text[line_start..close].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+                // `}` alone on its line: insert before that line; after other text: break first.
+                let own_line = text[line_start..close].trim().is_empty();
+                let at = if own_line { line_start } else { close };
+                let mut insert = if own_line { String::new() } else { String::from("\n") };
+                for f in &missing {
+                    insert.push_str(&format!("{indent}  {} {} \n", f.name, if f.bound { "<=" } else { "=" }));
+                }
+                if !own_line {
+                    insert.push_str(&indent);
+                }
+                d = d.with_suggestion(crate::diagnostic::Suggestion {
+                    title: format!("Add {}", names.join(", ")),
+                    file,
+                    span: Span::new(at as u32, at as u32),
+                    replacement: insert,
+                });
+            }
             self.error(d);
         }
     }
