@@ -207,14 +207,34 @@ impl Plant {
 
     /// The canonical path (`campus.b1.h1.r[2].k[3]`).
     pub fn path(&self, id: InstanceId) -> String {
-        let mut parts = vec![self.name(id)];
-        let mut current = self.get(id).parent;
-        while let Some(p) = current {
-            parts.push(self.name(p));
-            current = self.get(p).parent;
+        // Emitters ask for millions of paths at campus scale: one allocation each, written
+        // from the root down, rather than a string per ancestor joined.
+        let mut chain = [InstanceId(0); 32];
+        let mut deeper = Vec::new();
+        let mut len = 0;
+        let mut current = Some(id);
+        while let Some(c) = current {
+            if len < chain.len() {
+                chain[len] = c;
+            } else {
+                deeper.push(c);
+            }
+            len += 1;
+            current = self.get(c).parent;
         }
-        parts.reverse();
-        parts.join(".")
+        let mut out = String::with_capacity(16 * len);
+        for (n, &c) in deeper.iter().rev().chain(chain[..len.min(chain.len())].iter().rev()).enumerate() {
+            if n > 0 {
+                out.push('.');
+            }
+            let inst = self.get(c);
+            out.push_str(self.program.decl(inst.decl).name.as_deref().unwrap_or(""));
+            if let Some(i) = inst.index {
+                use std::fmt::Write;
+                let _ = write!(out, "[{i}]");
+            }
+        }
+        out
     }
 
     /// A field's value for an instance (own, type chain, or default).
