@@ -24,6 +24,7 @@ use crate::network::{End, Network, fabric_building};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::group_thousands;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What a vertex is.
@@ -90,8 +91,9 @@ pub struct SimLink {
     pub rate_bps: f64,
     /// Its delay in seconds from the parts with a figure (propagation, transceivers).
     pub delay_s: f64,
-    /// Parts without a figure, counted as zero in `delay_s`.
-    pub unknown: Vec<String>,
+    /// Parts without a figure, counted as zero in `delay_s` (borrowed where the text is
+    /// fixed: an NVLink link's is the same for a million links).
+    pub unknown: Vec<Cow<'static, str>>,
 }
 
 /// An NVLink domain.
@@ -236,12 +238,11 @@ pub fn build(plant: &Plant, net: &Network) -> SimGraph {
     };
     for (c, cable) in net.cables.iter().enumerate() {
         let medium = net.media[cable.medium as usize];
-        let medium_name = program.decl(medium.decl).name.clone().unwrap_or_default();
-        let mut unknown = Vec::new();
+        let mut unknown: Vec<Cow<'static, str>> = Vec::new();
         let mut delay = match medium.delay_s_per_m {
             Some(d) => d * cable.length_m,
             None => {
-                unknown.push(format!("{medium_name} propagation"));
+                unknown.push(format!("{} propagation", program.decl(medium.decl).name.as_deref().unwrap_or_default()).into());
                 0.0
             }
         };
@@ -250,7 +251,9 @@ pub fn build(plant: &Plant, net: &Network) -> SimGraph {
             let ends = f64::from(u8::from(cable.optic_a) + u8::from(cable.optic_b));
             match optic.latency_s {
                 Some(l) => delay += l * ends,
-                None if ends > 0.0 => unknown.push(format!("{} transceiver", program.decl(optic.decl).name.clone().unwrap_or_default())),
+                None if ends > 0.0 => {
+                    unknown.push(format!("{} transceiver", program.decl(optic.decl).name.as_deref().unwrap_or_default()).into())
+                }
                 None => {}
             }
         }
@@ -282,7 +285,7 @@ pub fn build(plant: &Plant, net: &Network) -> SimGraph {
                     b: switch,
                     rate_bps: per_direction / domain.switches.len() as f64,
                     delay_s: 0.0,
-                    unknown: vec!["NVLink latency".to_string()],
+                    unknown: vec![Cow::Borrowed("NVLink latency")],
                 });
             }
         }
@@ -329,7 +332,14 @@ fn campus_links(plant: &Plant, net: &Network, first_generated: u32, g: &mut SimG
                 (0.0, vec![format!("link {} propagation", program.decl(plant.get(link.instance).decl).name.clone().unwrap_or_default())])
             }
         };
-        g.links.push(SimLink { kind: LinkKind::Campus(l), a: ends[0], b: ends[1], rate_bps: route_rate, delay_s: delay, unknown });
+        g.links.push(SimLink {
+            kind: LinkKind::Campus(l),
+            a: ends[0],
+            b: ends[1],
+            rate_bps: route_rate,
+            delay_s: delay,
+            unknown: unknown.into_iter().map(Cow::Owned).collect(),
+        });
         for (side, switches) in tops.iter().enumerate() {
             for &s in switches {
                 // Each top switch carries an equal share of the route, or one port's worth

@@ -173,7 +173,7 @@ pub struct ScenarioLink {
     /// on the vertices); parts without a figure count as zero.
     pub latency_s: f64,
     /// Parts without a latency figure.
-    pub unknown_terms: Vec<String>,
+    pub unknown_terms: Vec<std::borrow::Cow<'static, str>>,
     /// Cable length in metres (campus: route length).
     pub length_m: Option<f64>,
     /// Cable medium.
