@@ -174,6 +174,17 @@ fn build_of_a_spec_with_errors_writes_nothing() {
     assert_eq!(std::fs::read_dir(scratch.path()).expect("readable").count(), 1, "no staging folder is left");
 }
 
+/// `fabric build examples/campus.fabric -o OUT` started in the background, quietly.
+fn spawn_campus_build(out: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_fabric"))
+        .args(["build", "examples/campus.fabric", "-o", out])
+        .current_dir("../..")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("fabric runs")
+}
+
 #[test]
 fn a_killed_build_leaves_the_previous_tree_and_the_next_build_cleans_up() {
     let scratch = tempfile::tempdir().expect("temp dir");
@@ -181,13 +192,7 @@ fn a_killed_build_leaves_the_previous_tree_and_the_next_build_cleans_up() {
     let out_arg = out.to_string_lossy().into_owned();
     assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
     let before = tree(&out);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
-        .args(["build", "examples/campus.fabric", "-o", &out_arg])
-        .current_dir("../..")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("fabric runs");
+    let mut child = spawn_campus_build(&out_arg);
     let staging = scratch.path().join(format!(".out.fabric-build-{}-0", child.id()));
     // Kill it once it has written part of the new tree.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
@@ -295,13 +300,7 @@ fn a_build_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
         let _ = std::fs::remove_dir_all(&out);
         assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
         let old_tree = tree(&out);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
-            .args(["build", "examples/campus.fabric", "-o", &out_arg])
-            .current_dir("../..")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("fabric runs");
+        let mut child = spawn_campus_build(&out_arg);
         std::thread::sleep(whole.mul_f64(fraction));
         let _ = child.kill();
         child.wait().expect("reaped");

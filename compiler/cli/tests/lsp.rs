@@ -115,6 +115,41 @@ fn uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }
 
+/// A server initialized on a fresh folder holding `spec.fabric` with `text`, open: the
+/// session, the document's URI, its first diagnostics, and the folder (kept alive).
+fn open_one(text: &str) -> (Session, String, Vec<Value>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let path = root.join("spec.fabric");
+    std::fs::write(&path, text).expect("write");
+    let doc = uri(&path);
+    let mut s = Session::start();
+    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    s.notify("initialized", json!({}));
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
+    let diagnostics = s.diagnostics(&doc);
+    (s, doc, diagnostics, dir)
+}
+
+/// The first quick fix offered for the diagnostics of `code`, with the one diagnostic.
+fn quick_fix(s: &mut Session, doc: &str, diagnostics: &[Value], code: &str) -> (Value, Value) {
+    let found: Vec<Value> = diagnostics.iter().filter(|d| d["code"] == code).cloned().collect();
+    assert_eq!(found.len(), 1, "{diagnostics:#?}");
+    let actions = s.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": doc }, "range": found[0]["range"], "context": { "diagnostics": found } }),
+    );
+    (actions["result"][0].clone(), found[0].clone())
+}
+
+/// Ends a session the way a client does.
+fn close(mut s: Session) {
+    let shutdown = s.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    s.notify("exit", json!(null));
+    assert!(wait_exit(&mut s.child).success());
+}
+
 const RACKS: &str = "import std.nvidia.{DGX_H200}
 
 /// One DGX H200 in an air-cooled rack.
@@ -312,32 +347,15 @@ fn malformed_and_unknown_requests_get_answers_and_the_server_keeps_serving() {
 
 #[test]
 fn a_rack_over_its_limit_gets_a_quick_fix_that_raises_it() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = std::fs::canonicalize(dir.path()).expect("canonical");
     let text = std::fs::read_to_string("../../examples/errors/E0401-gb300-rack-over-132kw.fabric").expect("example");
-    let path = root.join("spec.fabric");
-    std::fs::write(&path, &text).expect("write");
-    let doc = uri(&path);
-    let mut s = Session::start();
-    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
-    s.notify("initialized", json!({}));
-    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
-    let diagnostics = s.diagnostics(&doc);
-    let e0401: Vec<Value> = diagnostics.iter().filter(|d| d["code"] == "E0401").cloned().collect();
-    assert_eq!(e0401.len(), 1, "{diagnostics:#?}");
-    let actions = s.request(
-        "textDocument/codeAction",
-        json!({ "textDocument": { "uri": doc }, "range": e0401[0]["range"], "context": { "diagnostics": e0401 } }),
-    );
-    let action = &actions["result"][0];
+    let (mut s, doc, diagnostics, _dir) = open_one(&text);
+    let (action, diagnostic) = quick_fix(&mut s, &doc, &diagnostics, "E0401");
     // 133.6 kW × 1.05 = 140.3 kW, rounded up.
-    assert_eq!(action["title"], "Raise the limit to 141 kW (IT power + 5 % headroom)", "{actions}");
+    assert_eq!(action["title"], "Raise the limit to 141 kW (IT power + 5 % headroom)", "{action}");
     let edit = &action["edit"]["changes"][&doc][0];
     assert_eq!(edit["newText"], "141 kW");
-    assert_eq!(edit["range"], e0401[0]["range"], "the fix replaces the limit the diagnostic points at");
-    s.request("shutdown", json!(null));
-    s.notify("exit", json!(null));
-    assert!(wait_exit(&mut s.child).success());
+    assert_eq!(edit["range"], diagnostic["range"], "the fix replaces the limit the diagnostic points at");
+    close(s);
 }
 
 /// The server's resident memory in KiB (Linux).
@@ -348,17 +366,9 @@ fn rss_kib(child: &Child) -> Option<u64> {
 
 #[test]
 fn ten_thousand_rapid_changes_a_50_mb_document_and_cancelled_requests() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut s, doc, diagnostics, dir) = open_one("rack R {\n  units = 42 U\n}\n");
+    assert!(diagnostics.is_empty());
     let root = std::fs::canonicalize(dir.path()).expect("canonical");
-    let path = root.join("spec.fabric");
-    let text = "rack R {\n  units = 42 U\n}\n";
-    std::fs::write(&path, text).expect("write");
-    let doc = uri(&path);
-    let mut s = Session::start();
-    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
-    s.notify("initialized", json!({}));
-    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
-    assert!(s.diagnostics(&doc).is_empty());
     let before = rss_kib(&s.child);
 
     // 10,000 edits as fast as the pipe takes them, each inserting one comment character.
@@ -396,36 +406,16 @@ fn ten_thousand_rapid_changes_a_50_mb_document_and_cancelled_requests() {
     let hover = s.request("textDocument/hover", json!({ "textDocument": { "uri": doc }, "position": { "line": 0, "character": 6 } }));
     assert!(hover["result"].is_object(), "{hover}");
 
-    s.request("shutdown", json!(null));
-    s.notify("exit", json!(null));
-    assert!(wait_exit(&mut s.child).success());
+    close(s);
 }
 
 #[test]
 fn missing_required_fields_get_a_quick_fix_that_adds_them() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = std::fs::canonicalize(dir.path()).expect("canonical");
-    let text = "import std.models.{DeepSeek_R1}\n\ninference agents {\n  model = DeepSeek_R1\n}\n";
-    let path = root.join("spec.fabric");
-    std::fs::write(&path, text).expect("write");
-    let doc = uri(&path);
-    let mut s = Session::start();
-    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
-    s.notify("initialized", json!({}));
-    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
-    let diagnostics = s.diagnostics(&doc);
-    let e0211: Vec<Value> = diagnostics.iter().filter(|d| d["code"] == "E0211").cloned().collect();
-    assert_eq!(e0211.len(), 1, "{diagnostics:#?}");
-    let actions = s.request(
-        "textDocument/codeAction",
-        json!({ "textDocument": { "uri": doc }, "range": e0211[0]["range"], "context": { "diagnostics": e0211 } }),
-    );
-    let action = &actions["result"][0];
-    assert_eq!(action["title"], "Add `precision`, `gpus_per_replica`, `replicas`, `placement`", "{actions}");
+    let (mut s, doc, diagnostics, _dir) = open_one("import std.models.{DeepSeek_R1}\n\ninference agents {\n  model = DeepSeek_R1\n}\n");
+    let (action, _) = quick_fix(&mut s, &doc, &diagnostics, "E0211");
+    assert_eq!(action["title"], "Add `precision`, `gpus_per_replica`, `replicas`, `placement`", "{action}");
     let edit = &action["edit"]["changes"][&doc][0];
     assert_eq!(edit["range"]["start"], json!({ "line": 4, "character": 0 }), "inserted before the closing brace's line");
     assert_eq!(edit["newText"], "  precision = \n  gpus_per_replica = \n  replicas = \n  placement = \n");
-    s.request("shutdown", json!(null));
-    s.notify("exit", json!(null));
-    assert!(wait_exit(&mut s.child).success());
+    close(s);
 }
