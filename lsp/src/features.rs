@@ -418,7 +418,7 @@ pub fn completion(ws: &mut Workspace, key: &str, offset: u32) -> Vec<CompletionI
     // `import std.` and `import std.nvidia.{`.
     if let Some(rest) = trimmed.strip_prefix("import ") {
         if let Some((module, _)) = rest.split_once(".{") {
-            let names = stdlib_types(None).into_iter().filter(|t| t.module == module.trim());
+            let names = stdlib_types(None).filter(|t| t.module == module.trim());
             return names.map(|t| item(&t.name, CompletionItemKind::CLASS, &t.detail(), t.doc.clone())).collect();
         }
         return fabric_core::stdlib::MODULES
@@ -516,51 +516,31 @@ fn header_kind(line: &str) -> Option<Kind> {
     Some(kind)
 }
 
-/// The kind of the innermost block open at the end of `before`.
-fn enclosing_kind(before: &str) -> Option<Kind> {
-    let bytes = before.as_bytes();
-    let mut depth = 0i32;
-    let mut i = bytes.len();
-    while i > 0 {
-        i -= 1;
-        match bytes[i] {
+/// The byte offset of the innermost `{` still open at the end of `before`.
+fn open_brace(before: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in before.bytes().enumerate().rev() {
+        match b {
             b'}' => depth += 1,
             b'{' if depth > 0 => depth -= 1,
-            b'{' => {
-                let line_start = before[..i].rfind('\n').map_or(0, |p| p + 1);
-                let header = before[line_start..i].trim();
-                let word = header.split_whitespace().next()?;
-                if let Some(k) = Kind::from_name(word) {
-                    return Some(k);
-                }
-                // `import x.{`: not a block.
-                return None;
-            }
+            b'{' => return Some(i),
             _ => {}
         }
     }
     None
 }
 
+/// The kind of the innermost block open at the end of `before`.
+fn enclosing_kind(before: &str) -> Option<Kind> {
+    let i = open_brace(before)?;
+    let line_start = before[..i].rfind('\n').map_or(0, |p| p + 1);
+    // `import x.{` opens no block: its first word is no kind.
+    Kind::from_name(before[line_start..i].split_whitespace().next()?)
+}
+
 /// Field names already set in the block around `line_start`.
 fn fields_set_in_block(text: &str, line_start: usize) -> Vec<String> {
-    let before = &text[..line_start];
-    let open = {
-        let mut depth = 0i32;
-        let mut found = 0;
-        for (i, c) in before.char_indices().rev() {
-            match c {
-                '}' => depth += 1,
-                '{' if depth > 0 => depth -= 1,
-                '{' => {
-                    found = i + 1;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        found
-    };
+    let open = open_brace(&text[..line_start]).map_or(0, |i| i + 1);
     let mut depth = 0i32;
     let mut names = Vec::new();
     for line in text[open..].lines() {
@@ -595,20 +575,31 @@ impl StdType {
     }
 }
 
-fn stdlib_types(kind: Option<Kind>) -> Vec<StdType> {
-    let mut out = Vec::new();
-    for (module, text) in fabric_core::stdlib::MODULES {
-        let parse = fabric_syntax::parse(text);
-        for m in &parse.file.members {
-            if let Member::Block(b) = m
-                && let (Some(name), Some(k)) = (&b.name, Kind::from_name(&b.kind.name))
-                && kind.is_none_or(|want| want == k)
-            {
-                out.push(StdType { name: name.name.clone(), module: module.to_string(), kind: k, doc: b.doc.clone() });
+/// The stdlib's named top-level blocks of `kind` (every kind with `None`), parsed once per
+/// process: the stdlib is compiled in and never changes.
+fn stdlib_types(kind: Option<Kind>) -> impl Iterator<Item = &'static StdType> {
+    static TYPES: std::sync::OnceLock<Vec<StdType>> = std::sync::OnceLock::new();
+    let all = TYPES.get_or_init(|| {
+        let mut out = Vec::new();
+        for (module, text) in fabric_core::stdlib::MODULES {
+            let parse = fabric_syntax::parse(text);
+            for m in &parse.file.members {
+                if let Member::Block(b) = m
+                    && let (Some(name), Some(k)) = (&b.name, Kind::from_name(&b.kind.name))
+                {
+                    out.push(StdType { name: name.name.clone(), module: module.to_string(), kind: k, doc: b.doc.clone() });
+                }
             }
         }
-    }
-    out
+        out
+    });
+    all.iter().filter(move |t| kind.is_none_or(|want| want == t.kind))
+}
+
+/// The line where a new `import` goes: after the file's leading comments and imports.
+fn import_line(text: &str) -> u32 {
+    text.lines().take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//") || l.trim_start().starts_with("import")).count()
+        as u32
 }
 
 /// Types of `kind`: the spec's own, and the stdlib's with the import they need.
@@ -622,15 +613,12 @@ fn type_items(ws: &Workspace, program: &Program, text: &str, kind: Kind) -> Vec<
         let name = d.name.clone().unwrap_or_default();
         items.insert(name.clone(), item(&name, CompletionItemKind::CLASS, &format!("{} type", kind.name()), d.doc.clone()));
     }
-    let import_line = text
-        .lines()
-        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//") || l.trim_start().starts_with("import"))
-        .count();
+    let import_line = import_line(text);
     for t in stdlib_types(Some(kind)) {
         let mut it = item(&t.name, CompletionItemKind::CLASS, &t.detail(), t.doc.clone());
         let imported = text.lines().any(|l| l.trim_start().starts_with("import") && l.contains(&t.module) && l.contains(&t.name));
         if !imported {
-            let at = Position::new(import_line as u32, 0);
+            let at = Position::new(import_line, 0);
             it.additional_text_edits = Some(vec![TextEdit::new(Range::new(at, at), format!("import {}.{{{}}}\n", t.module, t.name))]);
         }
         items.entry(t.name.clone()).or_insert(it);
@@ -888,12 +876,7 @@ pub fn code_actions(ws: &mut Workspace, key: &str, uri: &Uri, diagnostics: &[Dia
             && let Some((import, _)) = rest.split_once('`')
         {
             title = format!("Add `import {import}`");
-            let line = doc
-                .text
-                .lines()
-                .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//") || l.trim_start().starts_with("import"))
-                .count();
-            let at = Position::new(line as u32, 0);
+            let at = Position::new(import_line(&doc.text), 0);
             edits.push(TextEdit::new(Range::new(at, at), format!("import {import}\n")));
         } else {
             continue;
@@ -957,8 +940,11 @@ pub fn semantic_tokens(ws: &mut Workspace, key: &str) -> Vec<SemanticToken> {
         }
     }
     walk(&parse.file.members, &mut kinds);
+    // A reference names a type when its target is a declaration's name, else a constant.
+    let declared: std::collections::HashSet<(SourceFile, u32)> =
+        program.decls.iter().filter(|d| d.name.is_some()).map(|d| (d.file, d.name_span.start)).collect();
     for r in program.references.iter().filter(|r| r.file == file) {
-        let is_type = decl_of(program, Def { file: r.target_file, span: r.target_span }).is_some();
+        let is_type = declared.contains(&(r.target_file, r.target_span.start));
         kinds.insert(r.span.start, if is_type { 1 } else { 5 });
     }
     let mut raw: Vec<(u32, u32, u32)> = Vec::new(); // start, end, type

@@ -401,14 +401,8 @@ impl Builder<'_> {
                 let mut seen = std::collections::BTreeSet::new();
                 placed
                     .iter()
-                    .filter_map(|&g| plant.ancestor(g, Kind::Node))
-                    .filter_map(|n| {
-                        let mut top = n;
-                        while let Some(p) = plant.get(top).parent.filter(|&p| plant.kind(p) == Kind::Node) {
-                            top = p;
-                        }
-                        node_of.get(&top).copied()
-                    })
+                    .filter_map(|&g| plant.outermost_node(g))
+                    .filter_map(|top| node_of.get(&top).copied())
                     .filter(|&i| seen.insert(i))
                     .map(|i| &self.cluster.nodes[i])
                     .collect()

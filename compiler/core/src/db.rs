@@ -286,7 +286,8 @@ impl Database {
         let root = Path::new(entry.key(self)).parent().map(Path::to_path_buf).unwrap_or_default();
         let canonical_root = fs.canonicalize(&root).unwrap_or_else(|_| root.clone());
         let mut files = project.files(self).clone();
-        let mut queue = vec![(entry, 0usize)];
+        // Breadth first, so that a file's depth is its shortest import chain.
+        let mut queue = std::collections::VecDeque::from([(entry, 0usize)]);
         // The media the fabric generator chooses from by default live in std.optics, which
         // every spec therefore loads (its names are in scope only where imported).
         let prelude = files
@@ -297,11 +298,9 @@ impl Database {
             })
             .clone();
         if let FileSlot::Loaded(f) = prelude {
-            queue.push((f, 0));
+            queue.push_back((f, 0));
         }
         let mut seen = std::collections::HashSet::new();
-        // Breadth first, so that a file's depth is its shortest import chain.
-        let mut queue = std::collections::VecDeque::from(queue);
         while let Some((file, depth)) = queue.pop_front() {
             if !seen.insert(file) {
                 continue;

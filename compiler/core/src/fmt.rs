@@ -168,9 +168,12 @@ impl Layout {
         self.members(body, tokens);
     }
 
+    /// Whether `offset` lies in a member's text. The spans do not overlap (a block's header
+    /// ends at its `{`, before its members), so only the last one starting at or before
+    /// `offset` can hold it.
     fn inside_member(&self, offset: u32) -> bool {
         let i = self.spans.partition_point(|&(s, _)| s <= offset);
-        self.spans[..i].iter().rev().take(64).any(|&(s, e)| s <= offset && offset < e)
+        i > 0 && offset < self.spans[i - 1].1
     }
 }
 
@@ -219,22 +222,8 @@ fn comments(gap: &str) -> (Vec<Comment<'_>>, bool, bool) {
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0usize;
-                let mut j = i;
-                while j < bytes.len() {
-                    if bytes[j] == b'/' && bytes.get(j + 1) == Some(&b'*') {
-                        depth += 1;
-                        j += 2;
-                    } else if bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/') {
-                        depth -= 1;
-                        j += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        j += 1;
-                    }
-                }
+                // The file parsed, so the comment is closed; its end as the lexer finds it.
+                let j = fabric_syntax::lexer::block_comment_rest(&bytes[i + 2..]).map_or(bytes.len(), |len| i + 2 + len);
                 if let Some(last) = out.last_mut() {
                     last.break_after = newlines > 0;
                 }

@@ -291,6 +291,16 @@ impl Plant {
         None
     }
 
+    /// The outermost node holding `id` (a server, even where nodes nest: a tray in a chassis),
+    /// `None` outside every node.
+    pub fn outermost_node(&self, id: InstanceId) -> Option<InstanceId> {
+        let mut node = self.ancestor(id, Kind::Node)?;
+        while let Some(p) = self.get(node).parent.filter(|&p| self.kind(p) == Kind::Node) {
+            node = p;
+        }
+        Some(node)
+    }
+
     /// The NVLink domain `id` belongs to: its rack where the rack is one
     /// (`nvlink_domain = true`), else its outermost node; `None` outside both.
     pub fn nvlink_domain(&self, id: InstanceId) -> Option<InstanceId> {

@@ -170,6 +170,22 @@ fn line_comment<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> FilterResult<&'a s
 
 fn block_comment<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> FilterResult<(), LexicalError> {
     let rest = lex.remainder().as_bytes();
+    match block_comment_rest(rest) {
+        Some(len) => {
+            lex.bump(len);
+            FilterResult::Skip
+        }
+        None => {
+            lex.bump(rest.len());
+            FilterResult::Error(LexicalError::UnterminatedComment)
+        }
+    }
+}
+
+/// The length of the rest of a block comment whose opening `/*` has been read: up to and
+/// including the `*/` that closes it, nested comments counted; `None` when it is never
+/// closed.
+pub fn block_comment_rest(rest: &[u8]) -> Option<usize> {
     let mut depth = 1usize;
     let mut i = 0;
     while i < rest.len() {
@@ -180,15 +196,13 @@ fn block_comment<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> FilterResult<(), 
             depth -= 1;
             i += 2;
             if depth == 0 {
-                lex.bump(i);
-                return FilterResult::Skip;
+                return Some(i);
             }
         } else {
             i += 1;
         }
     }
-    lex.bump(rest.len());
-    FilterResult::Error(LexicalError::UnterminatedComment)
+    None
 }
 
 fn unterminated_string<'a>(_: &mut logos::Lexer<'a, Token<'a>>) -> Result<(), LexicalError> {

@@ -223,19 +223,11 @@ impl<'a> Service<'a> {
     fn gpus_per_node(&self) -> u32 {
         let mut per_node: std::collections::BTreeMap<InstanceId, u32> = std::collections::BTreeMap::new();
         for &g in &self.gpus {
-            if let Some(n) = self.top_node(g) {
+            if let Some(n) = self.plant.outermost_node(g) {
                 *per_node.entry(n).or_insert(0) += 1;
             }
         }
         per_node.values().copied().min().unwrap_or(1)
-    }
-
-    fn top_node(&self, id: InstanceId) -> Option<InstanceId> {
-        let mut node = self.plant.ancestor(id, Kind::Node)?;
-        while let Some(p) = self.plant.get(node).parent.filter(|&p| self.plant.kind(p) == Kind::Node) {
-            node = p;
-        }
-        Some(node)
     }
 
     /// The links the collectives of a replica of `gpus` GPUs cross: NVLink when the first
@@ -256,7 +248,7 @@ impl<'a> Service<'a> {
             return (Interconnect { bandwidth, latency_s: 0.0 }, "nvlink", notes);
         }
         let mut per_gpu = f64::INFINITY;
-        let nodes: BTreeSet<InstanceId> = first.iter().filter_map(|&g| self.top_node(g)).collect();
+        let nodes: BTreeSet<InstanceId> = first.iter().filter_map(|&g| self.plant.outermost_node(g)).collect();
         for &n in &nodes {
             let (mut nic_bps, mut node_gpus) = (0.0, 0u32);
             for i in self.plant.subtree(n) {
