@@ -2,7 +2,7 @@
 //! latency and capacity acceptance cases of the budgets issue, report.json's shape, the
 //! CPO saving, and the stdlib's sources.
 
-use fabric_core::emit::report::build;
+use fabric_emit::report::build;
 use fabric_tests::check_text;
 
 /// A hall of one row of `racks` racks, each 4 servers of 8 NICs (32 endpoints per rack),
@@ -199,8 +199,8 @@ fn every_stdlib_figure_names_its_source() {
 #[test]
 fn generated_campus_network_keeps_its_invariants() {
     let checked = fabric_cli::check_file("../examples/campus.fabric".as_ref()).unwrap();
-    let plant = fabric_core::db::plant(&checked.db, checked.project);
-    let net = fabric_core::db::network(&checked.db, checked.project);
+    let plant = fabric_core::plant::plant(&checked.db, checked.project);
+    let net = fabric_core::pipeline::network(&checked.db, checked.project);
     let program = &plant.program;
     // No switch has more cables than ports, and every port number is used once.
     let mut ports: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();

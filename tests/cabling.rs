@@ -3,7 +3,7 @@
 //! reruns, and a build stopped halfway that leaves OUT as it was.
 
 use fabric_cli::build::{BuildOptions, MARKER, build};
-use fabric_core::emit::Part;
+use fabric_emit::Part;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -44,7 +44,7 @@ fn pod_cabling_plan_snapshot() {
     assert!(!checked.has_errors());
     let written = build(&checked, spec, &options(&out), &|_| Ok(())).unwrap();
     let names: Vec<&str> = written.iter().map(|w| w.path.as_str()).collect();
-    assert_eq!(names, fabric_core::emit::artifacts(&checked.db, checked.project, Part::ALL));
+    assert_eq!(names, fabric_emit::artifacts(&checked.db, checked.project, Part::ALL));
     for file in names.iter().filter(|n| n.starts_with("cabling/")) {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         let name = format!("pod-{}", file.replace('/', "-"));
@@ -71,7 +71,7 @@ fn campus_cabling_keeps_its_invariants_and_matches_the_report() {
 
     // cables.csv: NetBox's header, one row per cable of the report, unique labels.
     let (header, cables) = read_csv(&cabling.join("cables.csv"));
-    assert_eq!(header, fabric_core::emit::cabling::CABLES_HEADER);
+    assert_eq!(header, fabric_emit::cabling::CABLES_HEADER);
     assert_eq!(cables.len() as u64, totals["cables"].as_u64().unwrap());
     assert_eq!(cables.len(), 20_736);
     let labels: HashSet<&str> = cables.iter().map(|c| c[10].as_str()).collect();
@@ -96,9 +96,9 @@ fn campus_cabling_keeps_its_invariants_and_matches_the_report() {
     assert_eq!(ports.len(), interfaces.len(), "every interface listed is cabled");
 
     // Each fabric endpoint is cabled exactly once, and no cable is beyond its medium's reach.
-    let plant = fabric_core::db::plant(&checked.db, checked.project);
-    let net = fabric_core::db::network(&checked.db, checked.project);
-    let inv = fabric_core::db::inventory(&checked.db, checked.project);
+    let plant = fabric_core::plant::plant(&checked.db, checked.project);
+    let net = fabric_core::pipeline::network(&checked.db, checked.project);
+    let inv = fabric_core::pipeline::inventory(&checked.db, checked.project);
     let mut per_endpoint: HashMap<(String, String), usize> = HashMap::new();
     for e in &net.endpoints {
         let (device, interface) = inv.end(plant, fabric_core::network::End::Nic { nic: e.nic, port: e.port }).unwrap();
@@ -185,7 +185,7 @@ fn device_names_longer_than_netbox_allows_are_reported() {
 
 #[test]
 fn spreadsheet_formulas_are_escaped_and_slugs_are_netbox_slugs() {
-    use fabric_core::emit::cabling::{slug, spreadsheet_safe};
+    use fabric_emit::cabling::{slug, spreadsheet_safe};
     for (text, safe) in
         [("=1+2", "'=1+2"), ("+x", "'+x"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("campus.b1", "campus.b1")]
     {

@@ -25,7 +25,7 @@ fn error_examples_fail_with_their_codes() {
 #[test]
 fn language_example_elaborates_every_instance() {
     let checked = fabric_cli::check_file("../examples/campus.fabric".as_ref()).unwrap();
-    let plant = fabric_core::db::plant(&checked.db, checked.project);
+    let plant = fabric_core::plant::plant(&checked.db, checked.project);
     let counts = plant.count_by_kind();
     use fabric_core::schema::Kind;
     // 8 rows × 16 + 2 rows × 8 GB200 NVL72 racks of 72 GPUs; 9 network racks.
@@ -47,8 +47,8 @@ fn language_example_elaborates_every_instance() {
 #[test]
 fn paths_select_by_name_wildcard_and_kind() {
     let checked = fabric_cli::check_file("../examples/campus.fabric".as_ref()).unwrap();
-    let program = fabric_core::db::program(&checked.db, checked.project);
-    let plant = fabric_core::db::plant(&checked.db, checked.project);
+    let program = fabric_core::resolve::program(&checked.db, checked.project);
+    let plant = fabric_core::plant::plant(&checked.db, checked.project);
     let select = |text: &str| {
         let path = program.paths.iter().find(|p| p.to_string() == text).unwrap_or_else(|| panic!("{text} not in the spec"));
         plant.select(path).unwrap()

@@ -17,7 +17,7 @@ fn specs() -> Vec<PathBuf> {
 /// The report without source positions, which formatting moves.
 fn meaning(checked: &fabric_cli::Checked) -> (Vec<(String, String)>, serde_json::Value) {
     let diagnostics = checked.diagnostics.iter().map(|d| (d.code.as_str().to_string(), d.message.clone())).collect();
-    let mut report = serde_json::to_value(fabric_core::emit::report::build(&checked.db, checked.project)).unwrap();
+    let mut report = serde_json::to_value(fabric_emit::report::build(&checked.db, checked.project)).unwrap();
     if let Some(list) = report["diagnostics"].as_array_mut() {
         for d in list {
             d["line"] = serde_json::Value::Null;

@@ -4,7 +4,7 @@
 //! tests/k8s/crds for Kueue and LeaderWorkerSet), including a check that it can fail.
 
 use fabric_cli::build::{BuildOptions, build};
-use fabric_core::emit::Part;
+use fabric_emit::Part;
 use std::path::Path;
 use std::process::Command;
 

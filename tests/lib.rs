@@ -40,13 +40,13 @@ pub fn render(path: &Path) -> (String, Vec<&'static str>) {
 
 /// Writes `text` to a fresh folder as `main.fabric` and checks it; returns the codes, the
 /// report and the rendered diagnostics. `name` keeps concurrent tests apart.
-pub fn check_text(name: &str, text: &str) -> (Vec<&'static str>, fabric_core::emit::report::Report, String) {
+pub fn check_text(name: &str, text: &str) -> (Vec<&'static str>, fabric_emit::report::Report, String) {
     let dir = std::env::temp_dir().join(format!("fabric-test-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
     let path = dir.join("main.fabric");
     std::fs::write(&path, text).expect("temporary spec");
     let checked = fabric_cli::check_file(&path).expect("spec is readable");
-    let report = fabric_core::emit::report::build(&checked.db, checked.project);
+    let report = fabric_emit::report::build(&checked.db, checked.project);
     let rendered = fabric_cli::render_human(&checked.db, &checked.diagnostics, false);
     std::fs::remove_dir_all(&dir).ok();
     (checked.diagnostics.iter().map(|d| d.code.as_str()).collect(), report, rendered)

@@ -5,7 +5,7 @@
 //! two GPUs report.json names as farthest apart must agree with Fabric's latency within 10 %.
 
 use fabric_cli::build::{BuildOptions, build};
-use fabric_core::emit::Part;
+use fabric_emit::Part;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -85,7 +85,7 @@ fn npus_product(network: &Value) -> u64 {
 #[test]
 fn pod_sim_files_snapshot() {
     let (_scratch, out, _) = build_spec("../examples/pod.fabric");
-    for file in fabric_core::emit::sim::FILES.iter().filter(|f| !f.ends_with("schema.json")) {
+    for file in fabric_emit::sim::FILES.iter().filter(|f| !f.ends_with("schema.json")) {
         let text = std::fs::read_to_string(out.join(file)).unwrap();
         insta::assert_snapshot!(format!("pod-{}", file.replace('/', "-")), text);
     }
@@ -164,7 +164,7 @@ fn campus_sim_files_match_the_schema_and_the_report() {
     let system = json(&out.join("sim/astra-sim/system.json"));
     assert_eq!(system["all-reduce-implementation"].as_array().unwrap().len(), network["npus_count"].as_array().unwrap().len());
     assert_eq!(system["local-mem-bw"], 8000.0, "B200 HBM3e at 8 TB/s");
-    let sim = fabric_core::db::sim(&checked.db, checked.project);
+    let sim = fabric_core::pipeline::sim_graph(&checked.db, checked.project);
     let rendered = fabric_cli::render_human(&checked.db, &sim.diagnostics, false);
     insta::assert_snapshot!("W0804-campus", rendered);
 }

@@ -2,14 +2,14 @@
 //! at FP8 on eight H100s against eight H200s; test-time scaling doubling the GPUs needed)
 //! and the rule that every E07xx names the model's assumptions.
 
-use fabric_core::emit::report::ServiceReport;
+use fabric_emit::report::ServiceReport;
 use fabric_tests::check_text;
 
 fn r1_spec() -> String {
     std::fs::read_to_string("../examples/r1-h200.fabric").unwrap()
 }
 
-fn only_service(report: &fabric_core::emit::report::Report) -> &ServiceReport {
+fn only_service(report: &fabric_emit::report::Report) -> &ServiceReport {
     assert_eq!(report.services.len(), 1);
     &report.services[0]
 }

@@ -2,7 +2,9 @@
 //! every check, and, when the spec has no errors, write every artifact into a sink.
 #![no_main]
 
-use fabric_core::db::{self, Database, FileSystem, Limits};
+use fabric_core::db::Database;
+use fabric_core::load::FileSystem;
+use fabric_core::source::Limits;
 use libfuzzer_sys::fuzz_target;
 use std::path::{Path, PathBuf};
 
@@ -23,10 +25,10 @@ fuzz_target!(|data: &[u8]| {
     // Small instance limit: the fuzzer looks for crashes, not for large campuses.
     let limits = Limits { max_instances: 20_000 };
     let Ok(project) = database.load_project(Path::new("/spec/main.fabric"), &One(text), limits) else { return };
-    let diagnostics = db::check(&database, project);
+    let diagnostics = fabric_core::pipeline::check(&database, project);
     if diagnostics.iter().all(|d| d.severity != fabric_core::diagnostic::Severity::Error) {
-        for file in fabric_core::emit::artifacts(&database, project, fabric_core::emit::Part::ALL) {
-            fabric_core::emit::write(&database, project, &file, &mut std::io::sink()).expect("writing to a sink cannot fail");
+        for file in fabric_emit::artifacts(&database, project, fabric_emit::Part::ALL) {
+            fabric_emit::write(&database, project, &file, &mut std::io::sink()).expect("writing to a sink cannot fail");
         }
     }
 });

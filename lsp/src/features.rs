@@ -4,11 +4,12 @@
 //! in LSP types; none panics on a half-typed file or an out-of-range position.
 
 use crate::workspace::Workspace;
-use fabric_core::db::{self, Project, SourceFile};
 use fabric_core::diagnostic::{Diagnostic as FabricDiagnostic, Severity, codes};
 use fabric_core::plant::InstanceId;
 use fabric_core::resolve::{DeclId, Program, Value};
 use fabric_core::schema::{Kind, Role, SCHEMAS, ValueType};
+use fabric_core::source::Project;
+use fabric_core::source::SourceFile;
 use fabric_core::units::{Dim, display_units, format_quantity};
 use fabric_syntax::Span;
 use fabric_syntax::ast::{Block, Member};
@@ -28,7 +29,7 @@ pub struct Def {
 pub fn diagnostics(ws: &mut Workspace, key: &str) -> Vec<Diagnostic> {
     let Some(project) = ws.project(key) else { return Vec::new() };
     let Some(file) = ws.file(project, key) else { return Vec::new() };
-    let all = db::check(&ws.db, project);
+    let all = fabric_core::pipeline::check(&ws.db, project);
     all.iter().filter(|d| d.primary.file == file).map(|d| to_lsp(ws, d)).collect()
 }
 
@@ -85,7 +86,7 @@ fn open(ws: &mut Workspace, key: &str) -> Option<(Project, SourceFile)> {
 /// What the name at `offset` refers to: a use of a declared name, or a declaration's name.
 pub fn def_at(ws: &mut Workspace, key: &str, offset: u32) -> Option<(Def, Span)> {
     let (project, file) = open(ws, key)?;
-    let program = db::program(&ws.db, project);
+    let program = fabric_core::resolve::program(&ws.db, project);
     if let Some(r) = program.references.iter().find(|r| r.file == file && contains(r.span, offset)) {
         return Some((Def { file: r.target_file, span: r.target_span }, r.span));
     }
@@ -94,7 +95,7 @@ pub fn def_at(ws: &mut Workspace, key: &str, offset: u32) -> Option<(Def, Span)>
             return Some((Def { file, span: d.name_span }, d.name_span));
         }
     }
-    let parse = db::parse_file(&ws.db, file);
+    let parse = fabric_core::source::parse_file(&ws.db, file);
     for m in &parse.file.members {
         if let Member::Const(c) = m
             && contains(c.name.span, offset)
@@ -123,21 +124,21 @@ pub fn definition(ws: &mut Workspace, key: &str, offset: u32) -> Option<Location
         return location(ws, def.file, def.span);
     }
     let (project, file) = open(ws, key)?;
-    let parse = db::parse_file(&ws.db, file);
+    let parse = fabric_core::source::parse_file(&ws.db, file);
     for m in &parse.file.members {
         let Member::Import(import) = m else { continue };
         if !contains(import.span, offset) {
             continue;
         }
         let target_key = match &import.target {
-            fabric_syntax::ast::ImportTarget::File { path, .. } => fabric_core::resolve::file_import_key(file.key(&ws.db), path),
+            fabric_syntax::ast::ImportTarget::File { path, .. } => fabric_core::load::file_import_key(file.key(&ws.db), path),
             fabric_syntax::ast::ImportTarget::Module { path, .. } => {
                 let names: Vec<String> = path.iter().map(|i| i.name.clone()).collect();
-                db::module_key(&names)?.0
+                fabric_core::load::module_key(&names)?.0
             }
         };
         let target = match project.files(&ws.db).get(&target_key) {
-            Some(fabric_core::db::FileSlot::Loaded(f)) => *f,
+            Some(fabric_core::source::FileSlot::Loaded(f)) => *f,
             _ => return None,
         };
         return location(ws, target, Span::new(0, 0));
@@ -160,7 +161,7 @@ pub fn references(ws: &mut Workspace, key: &str, offset: u32, include_declaratio
         found.push((def_key.clone(), def.span, def.file));
     }
     for project in ws.all_projects() {
-        let program = db::program(&ws.db, project);
+        let program = fabric_core::resolve::program(&ws.db, project);
         for r in &program.references {
             if r.target_span == def.span && r.target_file.key(&ws.db) == &def_key {
                 found.push((r.file.key(&ws.db).clone(), r.span, r.file));
@@ -209,7 +210,7 @@ pub fn hover(ws: &mut Workspace, key: &str, offset: u32) -> Option<Hover> {
     let mut parts: Vec<String> = Vec::new();
     let mut range: Option<Span> = None;
     if let Some((def, at)) = def_at(ws, key, offset) {
-        let program = db::program(&ws.db, project);
+        let program = fabric_core::resolve::program(&ws.db, project);
         range = Some(at);
         match decl_of(program, def) {
             Some(id) => parts.push(describe_decl(ws, project, program, id)),
@@ -227,7 +228,7 @@ pub fn hover(ws: &mut Workspace, key: &str, offset: u32) -> Option<Hover> {
         parts.push(text);
         range = Some(span);
     }
-    for d in db::check(&ws.db, project).iter().filter(|d| d.primary.file == file && contains(d.primary.span, offset)) {
+    for d in fabric_core::pipeline::check(&ws.db, project).iter().filter(|d| d.primary.file == file && contains(d.primary.span, offset)) {
         let explanation = d.code.explanation();
         let first = explanation.split("\n\n").nth(1).unwrap_or_default();
         parts.push(format!("**{}**: {}\n\n{first}\n\n`fabric explain {}` tells more.", d.code, codes::title(d.code), d.code));
@@ -271,8 +272,8 @@ fn describe_decl(ws: &Workspace, project: Project, program: &Program, id: DeclId
         out.push_str(&fields.join("\n"));
     }
     if !d.is_type {
-        let plant = db::plant(&ws.db, project);
-        let budgets = db::budgets(&ws.db, project);
+        let plant = fabric_core::plant::plant(&ws.db, project);
+        let budgets = fabric_core::pipeline::budgets(&ws.db, project);
         let instances: Vec<InstanceId> =
             (0..plant.instances.len()).map(|i| InstanceId(i as u32)).filter(|&i| plant.get(i).decl == id).collect();
         let mut lines = Vec::new();
@@ -318,7 +319,7 @@ fn describe_value(program: &Program, value: &Value) -> String {
 
 /// Hover from the syntax alone: a block's kind, a field or bound name, a number.
 fn syntax_hover(ws: &Workspace, file: SourceFile, offset: u32) -> Option<(String, Span)> {
-    let parse = db::parse_file(&ws.db, file);
+    let parse = fabric_core::source::parse_file(&ws.db, file);
     let mut chain: Vec<&Block> = Vec::new();
     let mut members: &[Member] = &parse.file.members;
     loop {
@@ -413,7 +414,7 @@ pub fn completion(ws: &mut Workspace, key: &str, offset: u32) -> Vec<CompletionI
     let line = &text[line_start..offset];
     let trimmed = line.trim_start();
     let enclosing = enclosing_kind(&text[..line_start]);
-    let program = db::program(&ws.db, project);
+    let program = fabric_core::resolve::program(&ws.db, project);
 
     // `import std.` and `import std.nvidia.{`.
     if let Some(rest) = trimmed.strip_prefix("import ") {
@@ -642,7 +643,7 @@ fn path_items(ws: &Workspace, project: Project, line: &str) -> Vec<CompletionIte
     let Some((prefix, _)) = word.rsplit_once('.') else {
         return Vec::new();
     };
-    let plant = db::plant(&ws.db, project);
+    let plant = fabric_core::plant::plant(&ws.db, project);
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let depth = prefix.split('.').count();
     for i in 0..plant.instances.len() {
@@ -684,7 +685,7 @@ fn strip_indices(path: &str) -> String {
 /// The plant hierarchy as document symbols: every block with its children.
 pub fn document_symbols(ws: &mut Workspace, key: &str) -> Vec<DocumentSymbol> {
     let Some((_, file)) = open(ws, key) else { return Vec::new() };
-    let parse = db::parse_file(&ws.db, file);
+    let parse = fabric_core::source::parse_file(&ws.db, file);
     let text = file.text(&ws.db);
     let index = ws.index_of(file);
     symbols(&parse.file.members, text, &index)
@@ -735,7 +736,7 @@ pub fn workspace_symbols(ws: &mut Workspace, query: &str) -> Vec<SymbolInformati
     let query = query.to_lowercase();
     let mut out: BTreeMap<(String, u32), SymbolInformation> = BTreeMap::new();
     for project in ws.all_projects() {
-        let program = db::program(&ws.db, project);
+        let program = fabric_core::resolve::program(&ws.db, project);
         for id in program.types.iter().chain(&program.roots) {
             let d = program.decl(*id);
             let Some(name) = &d.name else { continue };
@@ -774,9 +775,9 @@ pub fn formatting(ws: &mut Workspace, key: &str) -> Option<Vec<TextEdit>> {
 /// instance at its closing brace, and each campus link's one-way latency.
 pub fn inlay_hints(ws: &mut Workspace, key: &str) -> Vec<InlayHint> {
     let Some((project, file)) = open(ws, key) else { return Vec::new() };
-    let program = db::program(&ws.db, project);
-    let plant = db::plant(&ws.db, project);
-    let budgets = db::budgets(&ws.db, project);
+    let program = fabric_core::resolve::program(&ws.db, project);
+    let plant = fabric_core::plant::plant(&ws.db, project);
+    let budgets = fabric_core::pipeline::budgets(&ws.db, project);
     let text = file.text(&ws.db);
     let index = ws.index_of(file);
     let mut by_decl: HashMap<DeclId, Vec<InstanceId>> = HashMap::new();
@@ -914,10 +915,10 @@ pub fn semantic_tokens(ws: &mut Workspace, key: &str) -> Vec<SemanticToken> {
     use fabric_syntax::lexer::Token;
     use logos::Logos;
     let Some((project, file)) = open(ws, key) else { return Vec::new() };
-    let program = db::program(&ws.db, project);
+    let program = fabric_core::resolve::program(&ws.db, project);
     let text = file.text(&ws.db);
     let index = ws.index_of(file);
-    let parse = db::parse_file(&ws.db, file);
+    let parse = fabric_core::source::parse_file(&ws.db, file);
     let mut kinds: HashMap<u32, u32> = HashMap::new(); // start offset → token type
     fn walk(members: &[Member], kinds: &mut HashMap<u32, u32>) {
         for m in members {

@@ -5,7 +5,11 @@
 //! that reaches the file re-runs only the queries that read it.
 
 use crate::position::{Encoding, LineIndex};
-use fabric_core::db::{Database, FileSlot, FileSystem, Limits, Project, SourceFile, normalize};
+use fabric_core::db::Database;
+use fabric_core::source::FileSlot;
+use fabric_core::source::Limits;
+use fabric_core::source::Project;
+use fabric_core::source::SourceFile;
 use salsa::Setter;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +29,12 @@ pub struct Doc {
     pub version: i32,
     /// Line starts, for positions.
     pub index: LineIndex,
+}
+
+impl AsRef<str> for Doc {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
 }
 
 /// The server's state.
@@ -62,36 +72,9 @@ impl Default for Workspace {
     }
 }
 
-/// The file system with the open documents over it.
-struct Overlay<'a> {
-    docs: &'a BTreeMap<String, Doc>,
-}
-
-impl FileSystem for Overlay<'_> {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        match self.docs.get(&key_of(path)) {
-            Some(doc) => Ok(doc.text.clone()),
-            None => std::fs::read_to_string(path),
-        }
-    }
-    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
-        if self.docs.contains_key(&key_of(path)) {
-            return Ok(PathBuf::from(key_of(path)));
-        }
-        std::fs::canonicalize(path)
-    }
-}
-
-/// The key the compiler gives a file at `path`: its canonical path where it exists, else the
-/// path made absolute and normalised.
+/// The key the compiler gives a file at `path` (see [`fabric_core::load::file_key`]).
 pub fn key_of(path: &Path) -> String {
-    match std::fs::canonicalize(path) {
-        Ok(p) => p.to_string_lossy().into_owned(),
-        Err(_) => {
-            let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
-            normalize(&absolute).to_string_lossy().into_owned()
-        }
-    }
+    fabric_core::load::file_key(path)
 }
 
 /// The file key of a URI; `None` for a URI that is not a file.
@@ -180,7 +163,7 @@ impl Workspace {
 
     /// The project whose entry is file `key`, loaded or brought up to date (new imports).
     pub fn project(&mut self, key: &str) -> Option<Project> {
-        let fs = Overlay { docs: &self.docs };
+        let fs = fabric_core::load::OverlayFileSystem { open: &self.docs };
         if let Some(&project) = self.projects.get(key) {
             self.db.discover(project, &fs);
             return Some(project);

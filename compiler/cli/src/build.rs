@@ -10,7 +10,7 @@
 //! (it holds [`MARKER`]); any other folder is replaced only with `--force`; a file is never
 //! replaced; OUT may not be the spec's own folder or one of its parents.
 
-use fabric_core::emit::{self, Part};
+use fabric_emit::{self as emit, Part};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ pub struct Written {
 /// Lexically normalised absolute form of `path` (no symlinks resolved, `..` applied).
 fn absolute(path: &Path) -> io::Result<PathBuf> {
     let joined = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
-    Ok(fabric_core::db::normalize(&joined))
+    Ok(fabric_core::load::normalize(&joined))
 }
 
 /// Checks the overwrite rules for OUT, given the spec's entry file.
@@ -176,9 +176,9 @@ pub fn build(
     let staging = Staging { path: staging_path };
     let artifacts = emit::artifacts(&checked.db, checked.project, &options.parts);
     // The queries every emitter reads, computed once here rather than raced for.
-    let _ = (fabric_core::db::inventory(&checked.db, checked.project), fabric_core::db::cluster(&checked.db, checked.project));
+    let _ = (fabric_core::pipeline::inventory(&checked.db, checked.project), fabric_core::pipeline::cluster(&checked.db, checked.project));
     if options.parts.contains(&emit::Part::Sim) {
-        let _ = fabric_core::db::sim(&checked.db, checked.project);
+        let _ = fabric_core::pipeline::sim_graph(&checked.db, checked.project);
     }
     let results: Vec<std::sync::Mutex<Option<Result<u64, BuildError>>>> = artifacts.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -11,8 +11,12 @@ pub mod build;
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term;
-use fabric_core::db::{self, Database, Limits, OsFileSystem, Project, SourceFile};
+use fabric_core::db::Database;
 use fabric_core::diagnostic::{Diagnostic, Severity};
+use fabric_core::load::OsFileSystem;
+use fabric_core::source::Limits;
+use fabric_core::source::Project;
+use fabric_core::source::SourceFile;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -38,7 +42,7 @@ impl Checked {
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
     let mut db = Database::default();
     let project = db.load_project(path, &OsFileSystem, Limits::default())?;
-    let diagnostics = db::check(&db, project).clone();
+    let diagnostics = fabric_core::pipeline::check(&db, project).clone();
     Ok(Checked { db, project, diagnostics })
 }
 
@@ -46,30 +50,10 @@ pub fn check_file(path: &Path) -> std::io::Result<Checked> {
 /// imports are read from disk relative to `path`.
 pub fn check_source(path: &Path, text: String) -> std::io::Result<Checked> {
     let mut db = Database::default();
-    let fs = Overlay { path: path.to_path_buf(), text };
-    let project = db.load_project(path, &fs, Limits::default())?;
-    let diagnostics = db::check(&db, project).clone();
+    let open = std::collections::BTreeMap::from([(fabric_core::load::file_key(path), text)]);
+    let project = db.load_project(path, &fabric_core::load::OverlayFileSystem { open: &open }, Limits::default())?;
+    let diagnostics = fabric_core::pipeline::check(&db, project).clone();
     Ok(Checked { db, project, diagnostics })
-}
-
-/// The real file system with one file's text replaced.
-struct Overlay {
-    path: std::path::PathBuf,
-    text: String,
-}
-
-impl fabric_core::db::FileSystem for Overlay {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        if path == self.path { Ok(self.text.clone()) } else { std::fs::read_to_string(path) }
-    }
-    fn canonicalize(&self, path: &Path) -> std::io::Result<std::path::PathBuf> {
-        if path == self.path {
-            let absolute = std::env::current_dir()?.join(path);
-            Ok(fabric_core::db::normalize(&absolute))
-        } else {
-            std::fs::canonicalize(path)
-        }
-    }
 }
 
 pub use fabric_core::diagnostic::{LineColumn, line_column};
@@ -242,7 +226,7 @@ pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
 
 /// A one-line summary of what a clean spec holds: `1 site, 176 racks, 11,520 GPUs`.
 pub fn summary(checked: &Checked) -> String {
-    let plant = db::plant(&checked.db, checked.project);
+    let plant = fabric_core::plant::plant(&checked.db, checked.project);
     let counts = plant.count_by_kind();
     let mut parts = Vec::new();
     for (kind, n) in counts {
@@ -268,7 +252,7 @@ pub fn summary(checked: &Checked) -> String {
 }
 
 /// Renders a report as the tables `fabric report` prints.
-pub fn report_table(report: &fabric_core::emit::report::Report) -> String {
+pub fn report_table(report: &fabric_emit::report::Report) -> String {
     use fabric_core::units::{Dim, format_quantity, group_thousands};
     use std::fmt::Write;
     let w = |x: f64| format_quantity(x, Dim::POWER);

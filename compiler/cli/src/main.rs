@@ -116,11 +116,11 @@ enum EmitPart {
 }
 
 impl EmitPart {
-    fn part(self) -> fabric_core::emit::Part {
+    fn part(self) -> fabric_emit::Part {
         match self {
-            EmitPart::Cabling => fabric_core::emit::Part::Cabling,
-            EmitPart::K8s => fabric_core::emit::Part::K8s,
-            EmitPart::Sim => fabric_core::emit::Part::Sim,
+            EmitPart::Cabling => fabric_emit::Part::Cabling,
+            EmitPart::K8s => fabric_emit::Part::K8s,
+            EmitPart::Sim => fabric_emit::Part::Sim,
         }
     }
 }
@@ -159,9 +159,9 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
         Command::Check { files, format } => check(&files, format, color),
         Command::Report { file, format } => report(&file, format, color),
         Command::Build { file, out, emit, force } => {
-            let mut parts: Vec<fabric_core::emit::Part> = emit.iter().map(|e| e.part()).collect();
+            let mut parts: Vec<fabric_emit::Part> = emit.iter().map(|e| e.part()).collect();
             if parts.is_empty() {
-                parts = fabric_core::emit::Part::ALL.to_vec();
+                parts = fabric_emit::Part::ALL.to_vec();
             }
             parts.sort();
             parts.dedup();
@@ -260,7 +260,7 @@ fn report(path: &std::path::Path, format: ReportFormat, color: bool) -> miette::
     let checked = fabric_cli::check_file(path).map_err(|e| {
         miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
     })?;
-    let report = fabric_core::emit::report::build(&checked.db, checked.project);
+    let report = fabric_emit::report::build(&checked.db, checked.project);
     match format {
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).into_diagnostic()?),
         ReportFormat::Human => {
@@ -296,8 +296,8 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
         miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
     })?;
     // What an export cannot hold (W0804) is said when that export is built.
-    if options.parts.contains(&fabric_core::emit::Part::Sim) {
-        let export = fabric_core::db::sim(&checked.db, checked.project).diagnostics.clone();
+    if options.parts.contains(&fabric_emit::Part::Sim) {
+        let export = fabric_core::pipeline::sim_graph(&checked.db, checked.project).diagnostics.clone();
         checked.diagnostics.extend(export);
     }
     let rendered = fabric_cli::render_human(&checked.db, &checked.diagnostics, color);
@@ -309,7 +309,7 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
         writeln!(err, "error: `{}` has {}; nothing was written", path.display(), plural(errors, "error")).into_diagnostic()?;
         return Ok(ExitCode::from(1));
     }
-    bar.set_length(fabric_core::emit::artifacts(&checked.db, checked.project, &options.parts).len() as u64 + 1);
+    bar.set_length(fabric_emit::artifacts(&checked.db, checked.project, &options.parts).len() as u64 + 1);
     let outcome = fabric_cli::build::build(&checked, path, &options, &|artifact| {
         bar.set_message(if artifact.is_empty() { "moving into place".to_string() } else { format!("writing {artifact}") });
         bar.inc(1);

@@ -203,7 +203,7 @@ impl Builder<'_> {
             let hostname = self.hostname(&format, id);
             let decl = plant.get(id).decl;
             if !is_dns_subdomain(&hostname) && reported.insert(decl) {
-                let label = match crate::check::field_origin(program, plant.get(site).decl, "hostname_format") {
+                let label = match program.field_origin(plant.get(site).decl, "hostname_format") {
                     Some((file, span)) => Label::new(file, span, "hostnames are made from this format"),
                     None => Label::new(
                         program.decl(decl).file,
@@ -231,7 +231,7 @@ impl Builder<'_> {
                         "this node's hostname collides".into(),
                         "rename one of them, or set the site's `hostname_format` to a form that tells them apart (`{path}` uses the whole path)",
                     );
-                    let d = match crate::check::field_origin(program, plant.get(site).decl, "hostname_format") {
+                    let d = match program.field_origin(plant.get(site).decl, "hostname_format") {
                         Some((file, span)) => d.with_label(Label::new(file, span, "hostnames are made from this format")),
                         None => d.with_note(format!("hostnames follow the default format `{HOSTNAME_FORMAT}`")),
                     };
@@ -396,7 +396,7 @@ impl Builder<'_> {
             };
             let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0).max(0.0) as u32;
             let (replicas, gpus_per_replica) = (num("replicas"), num("gpus_per_replica"));
-            let placed: Vec<InstanceId> = crate::network::placement_gpus(plant, decl);
+            let placed: Vec<InstanceId> = plant.placement_gpus(decl);
             let nodes: Vec<&ClusterNode> = {
                 let mut seen = std::collections::BTreeSet::new();
                 placed
@@ -418,8 +418,8 @@ impl Builder<'_> {
                 (gpus_per_replica.div_ceil(gpus_per_node), gpus_per_node)
             };
             if gpus_per_replica > gpus_per_node && !gpus_per_replica.is_multiple_of(gpus_per_node) {
-                let (file, span) = crate::check::field_origin(program, decl, "gpus_per_replica")
-                    .unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
+                let (file, span) =
+                    program.field_origin(decl, "gpus_per_replica").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
                 self.cluster.diagnostics.push(
                     Diagnostic::error(
                         codes::E0803,
@@ -506,4 +506,13 @@ pub fn build(plant: &Plant, net: &Network, inv: &Inventory) -> Cluster {
     b.nodes();
     b.services();
     b.cluster
+}
+
+/// The query: the Kubernetes view of the plant. The gated entry point is
+/// [`crate::pipeline::cluster`].
+#[salsa::tracked]
+pub fn cluster(db: &dyn salsa::Database, project: crate::source::Project) -> std::sync::Arc<Cluster> {
+    let plant = crate::plant::plant(db, project);
+    let network = crate::network::network(db, project);
+    std::sync::Arc::new(build(plant, network, crate::inventory::inventory(db, project)))
 }

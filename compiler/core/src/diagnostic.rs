@@ -3,7 +3,7 @@
 //! A code's long explanation lives in `docs/diagnostics/<CODE>.md` and is compiled in, so a
 //! code without its explanation does not build; `fabric explain CODE` prints it.
 
-use crate::db::SourceFile;
+use crate::source::SourceFile;
 use fabric_syntax::Span;
 
 /// How serious a diagnostic is.
@@ -270,4 +270,22 @@ pub fn line_column(text: &str, offset: u32) -> LineColumn {
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     LineColumn { line: before.matches('\n').count() + 1, column: before[line_start..].chars().count() + 1 }
+}
+
+/// The diagnostic code of a kind of syntax error.
+pub fn syntax_code(kind: fabric_syntax::SyntaxErrorKind) -> Code {
+    use fabric_syntax::SyntaxErrorKind as K;
+    match kind {
+        K::UnexpectedToken => codes::E0101,
+        K::InvalidCharacter => codes::E0102,
+        K::UnterminatedString => codes::E0103,
+        K::InvalidEscape => codes::E0104,
+        K::UnterminatedComment => codes::E0105,
+        K::UnclosedBrace => codes::E0106,
+        K::NumberOutOfRange => codes::E0107,
+        K::FileTooLarge => codes::E0901,
+        K::NestedTooDeep => codes::E0903,
+        K::ExpressionTooDeep => codes::E0904,
+        K::StringTooLong => codes::E0907,
+    }
 }

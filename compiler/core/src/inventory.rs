@@ -297,3 +297,10 @@ fn check_names(plant: &Plant, network: &Network, inv: &mut Inventory) {
         );
     }
 }
+
+/// The query: the devices, racks and locations a DCIM tool sees. The gated entry point is
+/// [`crate::pipeline::inventory`].
+#[salsa::tracked]
+pub fn inventory(db: &dyn salsa::Database, project: crate::source::Project) -> std::sync::Arc<Inventory> {
+    std::sync::Arc::new(build(crate::plant::plant(db, project), crate::network::network(db, project)))
+}

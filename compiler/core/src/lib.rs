@@ -2,8 +2,8 @@
 //! resolution and kinds, elaboration into the plant, and the diagnostics model.
 //!
 //! ```
-//! use fabric_core::db::{Database, check, plant};
-//! # use fabric_core::db::{FileSystem, Limits};
+//! use fabric_core::{db::Database, pipeline::check, plant::plant, source::Limits};
+//! # use fabric_core::load::FileSystem;
 //! # struct Mem; impl FileSystem for Mem {
 //! #   fn read(&self, _: &std::path::Path) -> std::io::Result<String> {
 //! #     Ok("site s { building b { hall h { row r { rack k[1..4]: R } } } }\nrack R { units = 42 U }".into()) }
@@ -16,19 +16,22 @@
 //!
 //! Data flows one way: text → syntax tree ([`fabric_syntax`]) → [`resolve::Program`] →
 //! [`plant::Plant`] → [`network::Network`] → [`check::Budgets`] and [`inventory::Inventory`] →
-//! diagnostics and artifacts ([`emit`]); each stage is a query of [`db`].
+//! diagnostics; each stage's salsa query sits beside it, and [`pipeline`] gates the stages
+//! after the plant on the ones before having no errors.
 
 pub mod check;
 pub mod cluster;
 pub mod db;
 pub mod diagnostic;
-pub mod emit;
 pub mod fmt;
 pub mod inventory;
+pub mod load;
 pub mod network;
+pub mod pipeline;
 pub mod plant;
 pub mod resolve;
 pub mod schema;
-pub mod sim;
+pub mod sim_graph;
+pub mod source;
 pub mod stdlib;
 pub mod units;

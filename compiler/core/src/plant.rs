@@ -6,10 +6,10 @@
 //! come from, and links are indexes. The expansion limit is checked on counts before any
 //! instance is allocated.
 
-use crate::db::Limits;
 use crate::diagnostic::{Diagnostic, Label, codes, did_you_mean};
-use crate::resolve::{DeclId, FieldRef, Matcher, PlantPath, Program};
+use crate::resolve::{DeclId, FieldRef, Matcher, PathSegment, PlantPath, Program, Value};
 use crate::schema::{Kind, Role};
+use crate::source::Limits;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -52,6 +52,8 @@ pub struct Plant {
     pub instances: Vec<Instance>,
     /// Problems found while elaborating.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether elaboration stopped at the instance limit (E0902): the plant is partial.
+    pub truncated: bool,
 }
 
 /// Why a path matched nothing: the segment where the match ran dry, and the names found there.
@@ -67,7 +69,7 @@ const ROOT: u32 = u32::MAX;
 
 /// Expands `program` into its plant, checking the expansion limit and every path.
 pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
-    let mut plant = Plant { program: program.clone(), instances: Vec::new(), diagnostics: Vec::new() };
+    let mut plant = Plant { program: program.clone(), instances: Vec::new(), diagnostics: Vec::new(), truncated: false };
     let mut children: HashMap<DeclId, Vec<DeclId>> = HashMap::new();
     for i in 0..program.decls.len() {
         let id = DeclId(i as u32);
@@ -101,6 +103,7 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
             .with_note("instances are counted before any is created; nothing was allocated for them")
             .with_help("check the array bounds; a campus of 131,072 GPUs needs well under a million instances"),
         );
+        plant.truncated = true;
         return plant;
     }
     plant.instances.reserve_exact(total as usize);
@@ -390,4 +393,54 @@ impl Plant {
         }
         Ok(current.into_iter().filter(|&c| c != ROOT).map(InstanceId).collect())
     }
+}
+
+/// Field lookups through the plant: inherited figures, path-valued fields, placements.
+impl Plant {
+    /// A plant field as a number, looked up on the instance and then its ancestors.
+    pub fn inherited_number(&self, id: InstanceId, name: &str) -> Option<f64> {
+        let mut current = Some(id);
+        while let Some(c) = current {
+            if let Some(f) = self.field(c, name)
+                && f.set().is_some()
+            {
+                return f.number();
+            }
+            current = self.get(c).parent;
+        }
+        self.field(id, name).and_then(|f| f.number())
+    }
+
+    /// A path-valued field of a declaration (a single name is a path of one segment).
+    pub fn field_path(&self, decl: DeclId, name: &str) -> Option<PlantPath> {
+        let field = self.program.field(decl, name)?;
+        let set = field.set()?;
+        match &set.value {
+            Value::Path(p) => Some(p.clone()),
+            Value::Symbol(s) => Some(PlantPath {
+                segments: vec![PathSegment { matcher: Matcher::Name(s.clone(), None), span: set.span }],
+                file: self.program.decl(decl).file,
+                span: set.span,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The GPUs under an inference service's `placement`, in plant order; none when it has no
+    /// placement or the path selects nothing.
+    pub fn placement_gpus(&self, decl: DeclId) -> Vec<InstanceId> {
+        self.field_path(decl, "placement")
+            .and_then(|p| self.select(&p).ok())
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|&s| self.subtree(s))
+            .filter(|&i| self.kind(i) == Kind::Gpu)
+            .collect()
+    }
+}
+
+/// The query: the resolved spec elaborated into the plant, every instance placed.
+#[salsa::tracked]
+pub fn plant(db: &dyn salsa::Database, project: crate::source::Project) -> Arc<Plant> {
+    Arc::new(elaborate(crate::resolve::program(db, project).clone(), project.limits(db)))
 }

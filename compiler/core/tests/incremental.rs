@@ -1,7 +1,12 @@
 //! Salsa as the backbone: editing one file of a multi-file spec re-runs only the queries
 //! that depend on it.
 
-use fabric_core::db::{Database, FileSystem, Limits, check, parse_file, plant};
+use fabric_core::db::Database;
+use fabric_core::load::FileSystem;
+use fabric_core::pipeline::check;
+use fabric_core::plant::plant;
+use fabric_core::source::Limits;
+use fabric_core::source::parse_file;
 use salsa::Setter;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -51,7 +56,7 @@ fn editing_one_file_reruns_only_what_depends_on_it() {
     let racks = files
         .values()
         .find_map(|slot| match slot {
-            fabric_core::db::FileSlot::Loaded(f) if f.key(&db).ends_with("racks.fabric") => Some(*f),
+            fabric_core::source::FileSlot::Loaded(f) if f.key(&db).ends_with("racks.fabric") => Some(*f),
             _ => None,
         })
         .unwrap();
@@ -67,7 +72,7 @@ fn editing_one_file_reruns_only_what_depends_on_it() {
 
     // The other files' parses are still cached: asking for them runs nothing.
     for slot in files.values() {
-        if let fabric_core::db::FileSlot::Loaded(f) = slot {
+        if let fabric_core::source::FileSlot::Loaded(f) = slot {
             let _ = parse_file(&db, *f);
         }
     }

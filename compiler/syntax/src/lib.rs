@@ -10,7 +10,9 @@
 //! Parsing never fails: a broken file yields a tree of everything that could be read plus
 //! one [`SyntaxError`] per problem, which the language server relies on.
 
+mod actions;
 pub mod ast;
+pub mod error;
 pub mod lexer;
 pub mod parser;
 
@@ -21,4 +23,5 @@ pub mod parser;
 mod grammar;
 
 pub use ast::Span;
-pub use parser::{MAX_EXPRESSION_DEPTH, MAX_FILE_BYTES, MAX_NESTING, Parse, SyntaxError, parse, parse_expr};
+pub use error::{Parse, SyntaxError, SyntaxErrorKind};
+pub use parser::{MAX_EXPRESSION_DEPTH, MAX_FILE_BYTES, MAX_NESTING, parse, parse_expr};

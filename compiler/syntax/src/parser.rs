@@ -4,9 +4,12 @@
 //! **Architecture invariant:** [`parse`] never fails and never panics. It always returns a
 //! tree for everything it could read, plus the errors for the rest.
 
+pub use crate::actions::MAX_EXPRESSION_DEPTH;
+use crate::actions::{TOO_DEEP, members_of};
 use crate::ast::*;
+use crate::error::{Parse, SyntaxError, SyntaxErrorKind};
 use crate::grammar::FileParser;
-use crate::lexer::{LexError, Lexer, LexicalError, NumberLit, Token};
+use crate::lexer::{LexError, Lexer, LexicalError, Token};
 use lalrpop_util::{ErrorRecovery, ParseError};
 
 /// Files larger than this are refused before lexing (E0901).
@@ -16,139 +19,8 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// refused before parsing, since every later stage walks blocks and expressions recursively.
 pub const MAX_NESTING: usize = 200;
 
-/// The deepest chain of operators in one expression (E0904): `1 + 1 + … + 1` nests one
-/// level per operator.
-pub const MAX_EXPRESSION_DEPTH: usize = 200;
-
-thread_local! {
-    /// The first expression the grammar's actions cut for being too deep, reported by
-    /// [`parse`] as E0904.
-    static TOO_DEEP: std::cell::Cell<Option<Span>> = const { std::cell::Cell::new(None) };
-}
-
-/// The depth of an expression's operator tree, counted without recursion and up to
-/// `MAX_EXPRESSION_DEPTH + 1`.
-fn depth(expr: &Expr) -> usize {
-    let mut stack = vec![(expr, 1usize)];
-    let mut deepest = 0;
-    while let Some((e, d)) = stack.pop() {
-        deepest = deepest.max(d);
-        if deepest > MAX_EXPRESSION_DEPTH {
-            break;
-        }
-        match &e.kind {
-            ExprKind::Binary(_, a, b) => {
-                stack.push((a, d + 1));
-                stack.push((b, d + 1));
-            }
-            ExprKind::Unary(_, a) | ExprKind::Paren(a) => stack.push((a, d + 1)),
-            _ => {}
-        }
-    }
-    deepest
-}
-
-/// `e` as is, or an error node (recorded for E0904) when it is nested too deeply; the cut
-/// keeps the tree shallow for every later stage, including dropping it.
-fn capped(e: Expr) -> Expr {
-    if depth(&e) <= MAX_EXPRESSION_DEPTH {
-        return e;
-    }
-    let span = e.span;
-    TOO_DEEP.with(|t| {
-        if t.get().is_none() {
-            t.set(Some(span));
-        }
-    });
-    Expr { kind: ExprKind::Error, span }
-}
-
 /// Unclosed `{` at end of file that the parser closes by itself before giving up.
 const MAX_SYNTHETIC_CLOSERS: usize = 16;
-
-/// A syntax problem: a code of the E01xx range (or E0901), a message and a span.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyntaxError {
-    /// The diagnostic code, e.g. `E0101`.
-    pub code: &'static str,
-    /// One-line message.
-    pub message: String,
-    /// Where the problem is.
-    pub span: Span,
-    /// Short text under the primary span.
-    pub label: String,
-    /// Secondary spans with their texts.
-    pub related: Vec<(Span, String)>,
-    /// How to fix it.
-    pub help: String,
-}
-
-/// The result of parsing one file: a tree, always, and the syntax errors.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Parse {
-    /// Everything that could be read.
-    pub file: File,
-    /// Every syntax error, in source order.
-    pub errors: Vec<SyntaxError>,
-}
-
-/// One entry of a member list before assert messages are attached; used by the grammar.
-#[doc(hidden)]
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // short-lived: one list per body, consumed at once
-pub enum Entry {
-    Member(Member),
-    Comma(Span),
-    Semi,
-    Str(String, Span),
-}
-
-/// Builds a member list from grammar entries: attaches `, "message"` to the assert before
-/// it, drops separators, and turns a stray string into an error node.
-#[doc(hidden)]
-pub fn members_of(entries: Vec<Entry>) -> Vec<Member> {
-    let mut members = Vec::with_capacity(entries.len());
-    let mut entries = entries.into_iter().peekable();
-    while let Some(entry) = entries.next() {
-        match entry {
-            Entry::Member(Member::Assert(mut assert)) => {
-                if matches!(entries.peek(), Some(Entry::Comma(_))) {
-                    entries.next();
-                    if matches!(entries.peek(), Some(Entry::Str(..)))
-                        && let Some(Entry::Str(text, span)) = entries.next()
-                    {
-                        assert.span = assert.span.cover(span);
-                        assert.message = Some((text, span));
-                    }
-                }
-                members.push(Member::Assert(assert));
-            }
-            Entry::Member(member) => members.push(member),
-            Entry::Comma(_) | Entry::Semi => {}
-            Entry::Str(_, span) => members.push(Member::Error(span)),
-        }
-    }
-    members
-}
-
-#[doc(hidden)]
-pub fn number_expr(n: NumberLit<'_>, l: u32, r: u32) -> Expr {
-    let unit = n.unit.map(|u| {
-        let start = l + n.unit_offset;
-        Ident { name: u.to_string(), span: Span::new(start, start + u.len() as u32) }
-    });
-    Expr { kind: ExprKind::Number { value: n.value, unit }, span: Span::new(l, r) }
-}
-
-#[doc(hidden)]
-pub fn binary(op: BinaryOp, a: Expr, b: Expr, l: u32, r: u32) -> Expr {
-    capped(Expr { kind: ExprKind::Binary(op, Box::new(a), Box::new(b)), span: Span::new(l, r) })
-}
-
-#[doc(hidden)]
-pub fn unary(op: UnaryOp, e: Expr, l: u32, r: u32) -> Expr {
-    capped(Expr { kind: ExprKind::Unary(op, Box::new(e)), span: Span::new(l, r) })
-}
 
 type Recovered<'a> = ErrorRecovery<u32, Token<'a>, LexicalError>;
 
@@ -163,7 +35,7 @@ fn too_deep(source: &str) -> Option<SyntaxError> {
                 depth += 1;
                 if depth > MAX_NESTING {
                     return Some(SyntaxError {
-                        code: "E0903",
+                        kind: SyntaxErrorKind::NestedTooDeep,
                         message: format!("brackets nested more than {MAX_NESTING} deep"),
                         span: Span::new(range.start as u32, range.end as u32),
                         label: format!("level {depth}"),
@@ -185,7 +57,7 @@ pub fn parse(source: &str) -> Parse {
         return Parse {
             file: File::default(),
             errors: vec![SyntaxError {
-                code: "E0901",
+                kind: SyntaxErrorKind::FileTooLarge,
                 message: format!("file is {} bytes; the limit is {} bytes", source.len(), MAX_FILE_BYTES),
                 span: Span::new(0, 0),
                 label: "file too large".into(),
@@ -237,7 +109,7 @@ pub fn parse(source: &str) -> Parse {
                 .map(|&at| (Span::new(at, at + 1), "this `{` is never closed".to_string()))
                 .collect();
             errors.push(SyntaxError {
-                code: "E0106",
+                kind: SyntaxErrorKind::UnclosedBrace,
                 message: if closers == 1 {
                     "unclosed `{` at end of file".into()
                 } else {
@@ -251,7 +123,7 @@ pub fn parse(source: &str) -> Parse {
         }
         if let Some(span) = TOO_DEEP.with(|t| t.take()) {
             errors.push(SyntaxError {
-                code: "E0904",
+                kind: SyntaxErrorKind::ExpressionTooDeep,
                 message: format!("expression nested more than {MAX_EXPRESSION_DEPTH} operators deep"),
                 span,
                 label: "too deep".into(),
@@ -273,7 +145,7 @@ fn dedupe(errors: &mut Vec<SyntaxError>) {
     let mut last_start: Option<u32> = None;
     errors.retain(|e| {
         let keep = match (last_start, last_end) {
-            (Some(s), Some(end)) => e.span.start != s && (e.span.start >= end || e.code == "E0106"),
+            (Some(s), Some(end)) => e.span.start != s && (e.span.start >= end || e.kind == SyntaxErrorKind::UnclosedBrace),
             _ => true,
         };
         if keep {
@@ -286,46 +158,46 @@ fn dedupe(errors: &mut Vec<SyntaxError>) {
 
 fn lex_error(e: &LexError) -> SyntaxError {
     let span = Span::new(e.start, e.end);
-    let (code, message, label, help) = match &e.error {
+    let (kind, message, label, help) = match &e.error {
         LexicalError::InvalidCharacter => (
-            "E0102",
+            SyntaxErrorKind::InvalidCharacter,
             "unexpected character".to_string(),
             "Fabric has no token starting with this character".to_string(),
             "names use letters, digits and `_`; other text goes in a \"string\"".to_string(),
         ),
         LexicalError::UnterminatedString => (
-            "E0103",
+            SyntaxErrorKind::UnterminatedString,
             "unterminated string".into(),
             "this string has no closing `\"` on its line".into(),
             "close the string with `\"`; write a line break inside a string as `\\n`".into(),
         ),
         LexicalError::InvalidEscape(escape) => (
-            "E0104",
+            SyntaxErrorKind::InvalidEscape,
             format!("unknown escape `{escape}` in string"),
             "not a valid escape".into(),
             "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{…}` (hexadecimal)".into(),
         ),
         LexicalError::UnterminatedComment => (
-            "E0105",
+            SyntaxErrorKind::UnterminatedComment,
             "unterminated block comment".into(),
             "this `/*` is never closed".into(),
             "close the comment with `*/` (block comments nest: every `/*` needs its own `*/`)".into(),
         ),
         LexicalError::StringTooLong => (
-            "E0907",
+            SyntaxErrorKind::StringTooLong,
             format!("string longer than {} bytes", crate::lexer::MAX_STRING_BYTES),
             format!("{} bytes", e.end - e.start - 2),
             "keep strings to names, images and repositories; long text belongs in a file beside the spec".into(),
         ),
         LexicalError::InvalidNumber => (
-            "E0107",
+            SyntaxErrorKind::NumberOutOfRange,
             "number out of range".into(),
             "this number does not fit a 64-bit float".into(),
             "use a larger unit (for example `1 PB` instead of a long count of bytes)".into(),
         ),
     };
-    let span = if code == "E0105" { Span::new(e.start, e.start + 2) } else { span };
-    SyntaxError { code, message, span, label, related: vec![], help }
+    let span = if kind == SyntaxErrorKind::UnterminatedComment { Span::new(e.start, e.start + 2) } else { span };
+    SyntaxError { kind, message, span, label, related: vec![], help }
 }
 
 struct Context<'a> {
@@ -357,7 +229,7 @@ impl Context<'_> {
             None => "not expected here".into(),
         };
         let span = Span::new(start, end);
-        Some(SyntaxError { code: "E0101", message, span, label, related: vec![], help: help_for(expected) })
+        Some(SyntaxError { kind: SyntaxErrorKind::UnexpectedToken, message, span, label, related: vec![], help: help_for(expected) })
     }
 
     /// Text of up to three tokens before `offset` on the same line.
@@ -444,7 +316,7 @@ fn stray_strings(members: &[Member], source: &str, errors: &mut Vec<SyntaxError>
                     && !errors.iter().any(|e| e.span.start <= span.start && span.start < e.span.end.max(e.span.start + 1)) =>
             {
                 errors.push(SyntaxError {
-                    code: "E0101",
+                    kind: SyntaxErrorKind::UnexpectedToken,
                     message: "a string cannot stand alone here".into(),
                     span: *span,
                     label: "unexpected string".into(),

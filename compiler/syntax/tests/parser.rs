@@ -34,7 +34,7 @@ fn three_independent_errors_are_all_reported_and_the_rest_survives() {
     let src = "rack a { units = 48 U power_limit = = 3 kW }\nrack b k { units = 2 U }\nswitch s { ports = (64 }\nrack c { units = 42 U }\n";
     let parse = parse(src);
     assert_eq!(parse.errors.len(), 3, "{:#?}", parse.errors);
-    assert!(parse.errors.iter().all(|e| e.code == "E0101"));
+    assert!(parse.errors.iter().all(|e| e.kind.code() == "E0101"));
     let names: Vec<_> = parse
         .file
         .members
@@ -57,7 +57,7 @@ fn errors_say_what_was_expected_in_words() {
 fn unclosed_block_at_end_of_file_keeps_the_tree() {
     let parse = parse("rack a { units = 1 U }\nrack b { units = 2 U\n");
     assert_eq!(parse.errors.len(), 1, "{:#?}", parse.errors);
-    assert_eq!(parse.errors[0].code, "E0106", "{:#?}", parse.errors);
+    assert_eq!(parse.errors[0].kind.code(), "E0106", "{:#?}", parse.errors);
     assert_eq!(parse.file.members.len(), 2);
 }
 
@@ -129,7 +129,7 @@ fn deep_nesting_and_long_operator_chains_are_refused_without_exhausting_the_stac
     let long_negation = format!("const x = {}1", "-".repeat(100_000));
     for (text, code) in [(deep_blocks, "E0903"), (deep_parens, "E0903"), (long_sum, "E0904"), (long_negation, "E0904")] {
         let parse = fabric_syntax::parse(&text);
-        let codes: Vec<&str> = parse.errors.iter().map(|e| e.code).collect();
+        let codes: Vec<&str> = parse.errors.iter().map(|e| e.kind.code()).collect();
         assert_eq!(codes, [code], "{}…", &text[..40]);
     }
     // At the limits, nothing is refused.

@@ -2,13 +2,14 @@
 //! `latency(a, b)` along the generated network, `count(path)` from the plant. A false
 //! assert reports its message and the value of each side.
 
-use super::latency::{Router, WorstPath, no_path};
+use super::latency::no_path;
 use super::{Budgets, LatencyFigure};
-use crate::db::SourceFile;
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::network::Network;
+use crate::network::route::{Router, WorstPath};
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::PlantPath;
+use crate::source::SourceFile;
 use crate::units::{Dim, format_quantity, parse_unit};
 use fabric_syntax::ast::{self, BinaryOp, ExprKind, UnaryOp};
 

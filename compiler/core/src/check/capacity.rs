@@ -2,7 +2,7 @@
 //! cables that cross it. (Fat-tree feasibility, switch ports, spine-rack room and cable
 //! reach are found while the network is generated, in `network`.)
 
-use super::{Budgets, field_origin};
+use super::Budgets;
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::network::{Network, RackRef};
 use crate::plant::{InstanceId, Plant};
@@ -72,7 +72,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
             })
             .collect();
         let d = program.decl(decl);
-        let (file, span) = field_origin(&program, decl, "units").unwrap_or((d.file, d.name_span));
+        let (file, span) = program.field_origin(decl, "units").unwrap_or((d.file, d.name_span));
         seen.insert(key, (budgets.diagnostics.len(), 0));
         budgets.diagnostics.push(
             Diagnostic::error(
@@ -94,7 +94,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         let decl = plant.get(link.instance).decl;
         let d = program.decl(decl);
         let name = d.name.clone().unwrap_or_default();
-        let (file, span) = field_origin(&program, decl, "capacity").unwrap_or((d.file, d.name_span));
+        let (file, span) = program.field_origin(decl, "capacity").unwrap_or((d.file, d.name_span));
         let cables = network.cables.iter().filter(|c| c.link.is_some_and(|l| network.links[l as usize].instance == link.instance)).count();
         budgets.diagnostics.push(
             Diagnostic::error(

@@ -9,12 +9,10 @@ pub mod latency;
 pub mod power;
 pub mod slo;
 
-use crate::db::SourceFile;
 use crate::diagnostic::Diagnostic;
 use crate::network::Network;
+use crate::network::route::{RouteTable, Router};
 use crate::plant::Plant;
-use crate::resolve::{DeclId, Program};
-use fabric_syntax::Span;
 
 /// One latency the spec evaluates (a `latency(a, b)`, an `rtt` SLO, or a campus link).
 #[derive(Clone, PartialEq, Debug)]
@@ -45,11 +43,11 @@ pub struct Budgets {
 }
 
 /// Runs every budget check.
-pub fn run(plant: &Plant, network: &Network) -> Budgets {
+pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
     let mut budgets = Budgets { power: power::compute(plant, network), ..Budgets::default() };
     power::check(plant, network, &mut budgets);
     capacity::check(plant, network, &mut budgets);
-    let router = latency::Router::new(plant, network);
+    let router = Router::new(plant, network, routes);
     latency::check(plant, network, &router, &mut budgets);
     budgets.farthest = router.farthest().map(|w| {
         let name = |e: u32| {
@@ -63,8 +61,11 @@ pub fn run(plant: &Plant, network: &Network) -> Budgets {
     budgets
 }
 
-/// Where a field is set for a declaration: the declaration in its type chain that sets it,
-/// and the span of the value.
-pub fn field_origin(program: &Program, decl: DeclId, name: &str) -> Option<(SourceFile, Span)> {
-    program.field_set(decl, name).map(|(owner, f)| (program.decl(owner).file, f.span))
+/// The query: the budget checks (power, latency, capacity, SLOs, asserts) over the network.
+/// The gated entry point is [`crate::pipeline::budgets`].
+#[salsa::tracked]
+pub fn budgets(db: &dyn salsa::Database, project: crate::source::Project) -> std::sync::Arc<Budgets> {
+    let plant = crate::plant::plant(db, project);
+    let routes = crate::network::route::routes(db, project);
+    std::sync::Arc::new(run(plant, crate::network::network(db, project), routes))
 }

@@ -2,9 +2,9 @@
 //! transceivers on its ports and the fabric switches placed in it), checked against every
 //! `power_limit`, and IT power × `pue` against every `facility_limit`.
 
-use super::{Budgets, field_origin};
+use super::Budgets;
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::{End, Network, RackRef, inherited_number, rack_name};
+use crate::network::{End, Network, RackRef, rack_name};
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::DeclId;
 use crate::schema::Kind;
@@ -53,7 +53,7 @@ pub struct PowerBudget {
 
 /// The fix that raises a power limit to the IT power plus 5 % headroom (the W0401 line),
 /// rounded up to a whole kilowatt.
-fn raise_limit(file: crate::db::SourceFile, span: fabric_syntax::Span, it_w: f64) -> crate::diagnostic::Suggestion {
+fn raise_limit(file: crate::source::SourceFile, span: fabric_syntax::Span, it_w: f64) -> crate::diagnostic::Suggestion {
     let kw = (it_w * 1.05 / 1e3).ceil();
     crate::diagnostic::Suggestion {
         title: format!("Raise the limit to {} kW (IT power + 5 % headroom)", crate::units::format_number(kw)),
@@ -287,7 +287,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         }
         let path = plant.path(id);
         let (limit_file, limit_span) =
-            field_origin(&program, decl, "power_limit").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
+            program.field_origin(decl, "power_limit").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
         let parts = contributors(plant, network, &budgets.power, id);
         let terms: Vec<String> = parts
             .iter()
@@ -354,7 +354,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
             let fabric = &network.fabrics[rack.fabric as usize];
             let fdecl_id = plant.get(fabric.instance).decl;
             let fdecl = program.decl(fdecl_id);
-            let (file, span) = field_origin(&program, fdecl_id, "eor_power_limit").unwrap_or((fdecl.file, fdecl.name_span));
+            let (file, span) = program.field_origin(fdecl_id, "eor_power_limit").unwrap_or((fdecl.file, fdecl.name_span));
             let path = rack_name(plant, network, RackRef::Generated(g as u32));
             budgets.diagnostics.push(
                 Diagnostic::error(
@@ -373,11 +373,10 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         let id = InstanceId(i as u32);
         let Some(limit) = plant.field(id, "facility_limit").and_then(|f| f.number()) else { continue };
         let decl = plant.get(id).decl;
-        let (file, span) =
-            field_origin(&program, decl, "facility_limit").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
+        let (file, span) = program.field_origin(decl, "facility_limit").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
         let path = plant.path(id);
         let it = budgets.power.it_power_w[i];
-        let Some(pue) = inherited_number(plant, id, "pue") else {
+        let Some(pue) = plant.inherited_number(id, "pue") else {
             budgets.diagnostics.push(
                 Diagnostic::error(
                     codes::E0403,
@@ -412,7 +411,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
 
 /// Annual energy of an instance in joules at its declared `utilization`, with its PUE.
 pub fn annual_energy_j(plant: &Plant, budget: &PowerBudget, id: InstanceId) -> Option<f64> {
-    let utilization = inherited_number(plant, id, "utilization")?;
-    let pue = inherited_number(plant, id, "pue").unwrap_or(1.0);
+    let utilization = plant.inherited_number(id, "utilization")?;
+    let pue = plant.inherited_number(id, "pue").unwrap_or(1.0);
     Some(budget.it_power_w[id.0 as usize] * pue * utilization * SECONDS_PER_YEAR)
 }

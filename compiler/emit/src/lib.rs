@@ -5,12 +5,15 @@
 //! writes one of them; the `fabric build` command puts them in place atomically.
 
 pub mod cabling;
+pub mod json;
 pub mod k8s;
 pub mod k8s_api;
 pub mod report;
 pub mod sim;
 
-use crate::db::{Project, budgets, cluster, inventory, network, plant};
+use fabric_core::pipeline::{budgets, cluster, inventory, network};
+use fabric_core::plant::plant;
+use fabric_core::source::Project;
 use std::io::{self, Write};
 
 /// A part of the artifact tree that `fabric build --emit` can select.
@@ -84,7 +87,7 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
     let net = network(db, project);
     if path.starts_with("sim/") {
         let spec = project.entry(db).display_path(db).clone();
-        let graph = crate::db::sim(db, project);
+        let graph = fabric_core::pipeline::sim_graph(db, project);
         let budgets = budgets(db, project);
         let mut out = io::BufWriter::new(out);
         sim::SimEmitter::new(plant, net, graph, budgets, spec).write(path, &mut out)?;
@@ -108,49 +111,4 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
     out.flush()
 }
 
-/// A JSON layout for large documents: compact, with a line break before each member of the
-/// top-level object and each element of the arrays directly inside it, so that a
-/// scenario's vertices and links are one per line: a third of the pretty-printed size,
-/// still diffable line by line, and written as it is serialized.
-#[derive(Default)]
-pub struct LinesFormatter {
-    depth: usize,
-}
-
-impl serde_json::ser::Formatter for LinesFormatter {
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        w.write_all(b"{")
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth -= 1;
-        w.write_all(if self.depth == 0 { b"\n}" } else { b"}" })
-    }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        if self.depth == 1 { w.write_all(b"\n") } else { Ok(()) }
-    }
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        w.write_all(b"[")
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth -= 1;
-        w.write_all(if self.depth == 1 { b"\n]" } else { b"]" })
-    }
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        if self.depth == 2 { w.write_all(b"\n") } else { Ok(()) }
-    }
-}
-
-/// Writes `value` as JSON in the [`LinesFormatter`] layout, with a final line break.
-pub fn write_json_lines<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, LinesFormatter::default());
-    value.serialize(&mut serializer)?;
-    out.write_all(b"\n")
-}
+pub use json::{LinesFormatter, write_json_lines};

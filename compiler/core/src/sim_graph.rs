@@ -18,8 +18,8 @@
 //! must be homogeneous; where it is not, the largest symmetric part is kept (level by level,
 //! the group size that keeps the most GPUs) and W0804 names what was left out.
 
-use crate::check::latency::Router;
 use crate::diagnostic::{Diagnostic, Label, codes};
+use crate::network::route::{RouteTable, Router, WorstPath};
 use crate::network::{End, Network, fabric_building};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
@@ -176,7 +176,7 @@ fn num(plant: &Plant, id: InstanceId, name: &str) -> Option<f64> {
 }
 
 /// Builds the simulation graph of a checked spec.
-pub fn build(plant: &Plant, net: &Network) -> SimGraph {
+pub fn build(plant: &Plant, net: &Network, routes: &RouteTable) -> SimGraph {
     let program = &plant.program;
     let mut g = SimGraph::default();
     let mut vertex_of: HashMap<InstanceId, u32> = HashMap::new();
@@ -291,7 +291,7 @@ pub fn build(plant: &Plant, net: &Network) -> SimGraph {
         }
     }
     campus_links(plant, net, first_generated, &mut g);
-    g.hierarchy = hierarchy(plant, net, &g);
+    g.hierarchy = hierarchy(plant, net, routes, &g);
     let diagnostics = astra_warning(plant, net, &g);
     g.diagnostics.extend(diagnostics);
     g
@@ -404,7 +404,7 @@ fn cut<T: Clone>(groups: Vec<(String, Vec<T>)>, size: usize, what: &str, inner: 
 }
 
 /// The ASTRA-sim hierarchy of the largest symmetric part of the plant.
-fn hierarchy(plant: &Plant, net: &Network, g: &SimGraph) -> Hierarchy {
+fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) -> Hierarchy {
     let mut h = Hierarchy::default();
     // GPUs per fabric, through the endpoints that serve them.
     let mut per_fabric: Vec<Vec<u32>> = vec![Vec::new(); net.fabrics.len()];
@@ -523,9 +523,9 @@ fn hierarchy(plant: &Plant, net: &Network, g: &SimGraph) -> Hierarchy {
         .map(|&v| Some(endpoints_of_gpu[&(f, v)].iter().map(|&e| num(plant, net.endpoints[e as usize].nic, "speed").unwrap_or(0.0)).sum()))
         .collect())
         / 8.0;
-    let router = Router::new(plant, net);
+    let router = Router::new(plant, net, routes);
     let endpoints: Vec<u32> = h.gpus.iter().flat_map(|&v| endpoints_of_gpu[&(f, v)].iter().copied()).collect();
-    let mut push = |level: &'static str, npus: usize, bandwidth: f64, path: Option<crate::check::latency::WorstPath>| {
+    let mut push = |level: &'static str, npus: usize, bandwidth: f64, path: Option<WorstPath>| {
         if npus > 1 {
             let (latency_s, unknown) = match path {
                 Some(p) => (p.seconds, p.unknown()),
@@ -576,4 +576,13 @@ fn astra_warning(plant: &Plant, net: &Network, g: &SimGraph) -> Vec<Diagnostic> 
         d = d.with_note(line.clone());
     }
     vec![d]
+}
+
+/// The query: the network as simulators see it. The gated entry point is
+/// [`crate::pipeline::sim_graph`].
+#[salsa::tracked]
+pub fn sim_graph(db: &dyn salsa::Database, project: crate::source::Project) -> std::sync::Arc<SimGraph> {
+    let plant = crate::plant::plant(db, project);
+    let routes = crate::network::route::routes(db, project);
+    std::sync::Arc::new(build(plant, crate::network::network(db, project), routes))
 }

@@ -1,7 +1,9 @@
 //! Times each query of the pipeline on one spec, cold, in order:
 //! `cargo run --release -p fabric-core --example stage_times -- SPEC`.
 
-use fabric_core::db::{self, Database, Limits, OsFileSystem};
+use fabric_core::db::Database;
+use fabric_core::load::OsFileSystem;
+use fabric_core::source::Limits;
 use std::time::Instant;
 
 fn main() {
@@ -17,25 +19,25 @@ fn main() {
         last = now;
     };
     lap("load+parse");
-    db::program(db, project);
+    fabric_core::resolve::program(db, project);
     lap("resolve");
-    db::plant(db, project);
+    fabric_core::plant::plant(db, project);
     lap("elaborate");
-    db::network(db, project);
+    fabric_core::pipeline::network(db, project);
     lap("network");
-    db::budgets(db, project);
+    fabric_core::pipeline::budgets(db, project);
     lap("budgets");
-    db::inventory(db, project);
+    fabric_core::pipeline::inventory(db, project);
     lap("inventory");
-    db::cluster(db, project);
+    fabric_core::pipeline::cluster(db, project);
     lap("cluster");
-    let n = db::check(db, project).len();
+    let n = fabric_core::pipeline::check(db, project).len();
     lap("check");
-    db::sim(db, project);
+    fabric_core::pipeline::sim_graph(db, project);
     lap("sim graph");
     // Each artifact into a sink: the emitters' cost without the disk.
-    for file in fabric_core::emit::artifacts(db, project, fabric_core::emit::Part::ALL) {
-        fabric_core::emit::write(db, project, &file, &mut std::io::sink()).expect("writes");
+    for file in fabric_emit::artifacts(db, project, fabric_emit::Part::ALL) {
+        fabric_emit::write(db, project, &file, &mut std::io::sink()).expect("writes");
         lap(&file);
     }
     println!("{:<32} {:>8.1} ms, {n} diagnostics", "total", start.elapsed().as_secs_f64() * 1e3);

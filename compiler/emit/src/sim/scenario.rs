@@ -1,32 +1,14 @@
-//! `sim/`: Fabric's own scenario (`scenario.json`, format `fabric-scenario/1`, with its JSON
-//! Schema derived from the structs below), ASTRA-sim's analytical network and system
-//! configuration, and the ns-3 topology text of HPCC / ASTRA-sim ns-3 with files mapping
-//! its node and link ids back to Fabric paths. Every file is read off the [`SimGraph`];
-//! docs/simulation.md documents the formats and the modelling choices.
+//! `scenario.json` (format `fabric-scenario/1`): the whole plant as vertices, links,
+//! NVLink domains, services and power, with its JSON Schema derived from these structs.
 
-use crate::check::Budgets;
-use crate::network::{Network, TIER_NAMES, cable_labels, field_path, inherited_number, placement_gpus};
-use crate::plant::{InstanceId, Plant};
-use crate::resolve::{DeclId, Value};
-use crate::schema::Kind;
-use crate::sim::{LinkKind, SimGraph, Source, VertexKind};
+use super::emitter::{SCENARIO_FORMAT, SimEmitter};
+use fabric_core::network::{TIER_NAMES, cable_labels};
+use fabric_core::plant::InstanceId;
+use fabric_core::resolve::{DeclId, Value};
+use fabric_core::schema::Kind;
+use fabric_core::sim_graph::{LinkKind, Source, VertexKind};
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::io::{self, Write};
-
-/// The scenario format this version writes.
-pub const SCENARIO_FORMAT: &str = "fabric-scenario/1";
-
-/// The files of `sim/`, relative to OUT, in writing order.
-pub const FILES: &[&str] = &[
-    "sim/scenario.json",
-    "sim/scenario.schema.json",
-    "sim/astra-sim/network.yml",
-    "sim/astra-sim/system.json",
-    "sim/ns3/topology.txt",
-    "sim/ns3/nodes.csv",
-    "sim/ns3/links.csv",
-];
 
 /// A simulator scenario: one spec's topology graph, NVLink domains, inference services and
 /// power, in SI base units (each key names its unit). Ids are indexes into `vertices` and
@@ -331,17 +313,6 @@ pub struct ScenarioSite {
     pub it_power_w: f64,
 }
 
-/// Writes the `sim/` files of one spec.
-pub struct SimEmitter<'a> {
-    plant: &'a Plant,
-    net: &'a Network,
-    graph: &'a SimGraph,
-    budgets: &'a Budgets,
-    spec: String,
-    /// Every vertex's name, made once: links name their ends many times over.
-    names: std::cell::OnceCell<Vec<String>>,
-}
-
 impl LinkKindName {
     /// Its name in scenario.json and links.csv.
     pub fn as_str(self) -> &'static str {
@@ -354,7 +325,7 @@ impl LinkKindName {
     }
 }
 
-fn kind_name(kind: LinkKind) -> LinkKindName {
+pub(super) fn kind_name(kind: LinkKind) -> LinkKindName {
     match kind {
         LinkKind::Cable(_) => LinkKindName::Cable,
         LinkKind::NvLink => LinkKindName::Nvlink,
@@ -363,65 +334,7 @@ fn kind_name(kind: LinkKind) -> LinkKindName {
     }
 }
 
-/// An ns-3 rate: whole Gb/s where exact, else Mb/s, else b/s.
-fn ns3_rate(bps: f64) -> String {
-    let bps = bps.round().max(1.0);
-    if bps % 1e9 == 0.0 {
-        format!("{}Gbps", bps / 1e9)
-    } else if bps % 1e6 == 0.0 {
-        format!("{}Mbps", bps / 1e6)
-    } else {
-        format!("{bps}bps")
-    }
-}
-
-/// An ns-3 delay in milliseconds, to the picosecond.
-fn ns3_delay(seconds: f64) -> String {
-    let ps = (seconds * 1e12).round() as u64;
-    let ms = format!("{}.{:09}", ps / 1_000_000_000, ps % 1_000_000_000);
-    let ms = ms.trim_end_matches('0').trim_end_matches('.');
-    format!("{ms}ms")
-}
-
-impl<'a> SimEmitter<'a> {
-    /// Prepares the `sim/` files of a checked spec whose entry file is `spec`.
-    pub fn new(plant: &'a Plant, net: &'a Network, graph: &'a SimGraph, budgets: &'a Budgets, spec: String) -> Self {
-        SimEmitter { plant, net, graph, budgets, spec, names: std::cell::OnceCell::new() }
-    }
-
-    /// Writes the file at `path` (one of [`FILES`]).
-    pub fn write(&self, path: &str, out: &mut dyn Write) -> io::Result<()> {
-        match path {
-            "sim/scenario.json" => super::write_json_lines(out, &self.scenario()),
-            "sim/scenario.schema.json" => {
-                serde_json::to_writer_pretty(&mut *out, &schema())?;
-                out.write_all(b"\n")
-            }
-            "sim/astra-sim/network.yml" => self.write_astra_network(out),
-            "sim/astra-sim/system.json" => self.write_astra_system(out),
-            "sim/ns3/topology.txt" => self.write_ns3(out),
-            "sim/ns3/nodes.csv" => self.write_ns3_nodes(out),
-            "sim/ns3/links.csv" => self.write_ns3_links(out),
-            other => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{other}`"))),
-        }
-    }
-
-    fn name(&self, decl: DeclId) -> String {
-        self.plant.program.decl(decl).name.clone().unwrap_or_default()
-    }
-
-    fn num(&self, id: InstanceId, field: &str) -> Option<f64> {
-        self.plant.field(id, field).and_then(|f| f.number())
-    }
-
-    fn vertex_name(&self, v: u32) -> String {
-        self.names()[v as usize].clone()
-    }
-
-    fn names(&self) -> &[String] {
-        self.names.get_or_init(|| (0..self.graph.vertices.len() as u32).map(|v| self.graph.vertex_name(self.plant, self.net, v)).collect())
-    }
-
+impl SimEmitter<'_> {
     /// The scenario of the spec.
     pub fn scenario(&self) -> Scenario {
         let plant = self.plant;
@@ -435,7 +348,7 @@ impl<'a> SimEmitter<'a> {
                 (VertexKind::Gpu, Source::Instance(i)) => ScenarioVertex::Gpu {
                     id,
                     path,
-                    type_name: crate::inventory::type_name(plant, plant.get(i).decl),
+                    type_name: fabric_core::inventory::type_name(plant, plant.get(i).decl),
                     power_w: self.num(i, "power"),
                     memory_bytes: self.num(i, "memory").map(|b| b / 8.0),
                     memory_bandwidth_bytes_per_s: self.num(i, "memory_bw").map(|b| b / 8.0),
@@ -448,7 +361,7 @@ impl<'a> SimEmitter<'a> {
                 (VertexKind::Nic, Source::Instance(i)) => ScenarioVertex::Nic {
                     id,
                     path,
-                    type_name: crate::inventory::type_name(plant, plant.get(i).decl),
+                    type_name: fabric_core::inventory::type_name(plant, plant.get(i).decl),
                     gpu: vertex.gpu,
                     speed_bps: self.num(i, "speed"),
                     ports: self.num(i, "ports").unwrap_or(1.0) as u32,
@@ -467,7 +380,7 @@ impl<'a> SimEmitter<'a> {
                                 sw.ty,
                                 TIER_NAMES[sw.tier.min(2) as usize].to_string(),
                                 self.net.fabrics.get(sw.fabric as usize).map(|f| f.name.clone()),
-                                Some(crate::network::rack_name(plant, self.net, sw.rack)),
+                                Some(fabric_core::network::rack_name(plant, self.net, sw.rack)),
                             )
                         }
                         Source::LinkEnd(..) => continue,
@@ -476,7 +389,7 @@ impl<'a> SimEmitter<'a> {
                     ScenarioVertex::Switch {
                         id,
                         path,
-                        type_name: crate::inventory::type_name(plant, decl),
+                        type_name: fabric_core::inventory::type_name(plant, decl),
                         role,
                         fabric,
                         rack,
@@ -559,7 +472,7 @@ impl<'a> SimEmitter<'a> {
         let sites: Vec<ScenarioSite> = plant
             .roots()
             .filter(|&r| plant.kind(r) == Kind::Site)
-            .map(|r| ScenarioSite { path: plant.path(r), pue: inherited_number(plant, r, "pue"), it_power_w: it(r) })
+            .map(|r| ScenarioSite { path: plant.path(r), pue: plant.inherited_number(r, "pue"), it_power_w: it(r) })
             .collect();
         let it_power: f64 = sites.iter().map(|s| s.it_power_w).sum();
         let facility: f64 = sites.iter().map(|s| s.it_power_w * s.pue.unwrap_or(1.0)).sum();
@@ -587,7 +500,7 @@ impl<'a> SimEmitter<'a> {
         }
     }
 
-    fn services(&self) -> Vec<ScenarioService> {
+    pub(super) fn services(&self) -> Vec<ScenarioService> {
         let plant = self.plant;
         let program = &plant.program;
         let gpu_vertex: std::collections::HashMap<InstanceId, u32> = self
@@ -611,8 +524,8 @@ impl<'a> SimEmitter<'a> {
             let number = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.number());
             let text = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.text().map(str::to_string));
             let model = program.field(decl, "model").and_then(|f| f.type_id());
-            let placement = field_path(plant, decl, "placement");
-            let gpus: Vec<u32> = placement_gpus(plant, decl).iter().filter_map(|i| gpu_vertex.get(i).copied()).collect();
+            let placement = plant.field_path(decl, "placement");
+            let gpus: Vec<u32> = plant.placement_gpus(decl).iter().filter_map(|i| gpu_vertex.get(i).copied()).collect();
             let (load, slo, serving) = (child(Kind::Load), child(Kind::Slo), child(Kind::Serving));
             let bounds = slo
                 .map(|s| {
@@ -667,221 +580,9 @@ impl<'a> SimEmitter<'a> {
         }
         out
     }
-
-    /// `astra-sim/network.yml`: one dimension per level of the exported part.
-    fn write_astra_network(&self, out: &mut dyn Write) -> io::Result<()> {
-        let h = &self.graph.hierarchy;
-        writeln!(out, "# ASTRA-sim analytical network, written by Fabric {} from {}.", env!("CARGO_PKG_VERSION"), self.spec)?;
-        match h.fabric {
-            Some(f) => writeln!(
-                out,
-                "# Fabric `{}`: {} GPUs = {}.",
-                self.net.fabrics[f as usize].name,
-                h.gpus.len(),
-                h.dimensions.iter().map(|d| d.npus.to_string()).collect::<Vec<_>>().join(" x ")
-            )?,
-            None => writeln!(out, "# The spec has no GPU on a fabric: no dimension to export.")?,
-        }
-        for d in &h.dimensions {
-            let unknown = if d.unknown.is_empty() { String::new() } else { format!("; no figure, counted as 0: {}", d.unknown.join(", ")) };
-            writeln!(out, "# {}: {} NPUs{unknown}", d.level, d.npus)?;
-        }
-        for line in &h.left_out {
-            writeln!(out, "# left out: {line}")?;
-        }
-        let list = |values: Vec<String>| format!("[ {} ]", values.join(", "));
-        writeln!(out, "topology: {}", list(h.dimensions.iter().map(|d| d.topology.to_string()).collect()))?;
-        writeln!(out, "npus_count: {}", list(h.dimensions.iter().map(|d| d.npus.to_string()).collect()))?;
-        writeln!(
-            out,
-            "bandwidth: {}  # GB/s per NPU, one direction",
-            list(h.dimensions.iter().map(|d| decimal(d.bandwidth_bytes_per_s / 1e9)).collect())
-        )?;
-        writeln!(out, "latency: {}  # ns, worst one-way", list(h.dimensions.iter().map(|d| decimal(d.latency_s * 1e9)).collect()))?;
-        Ok(())
-    }
-
-    /// `astra-sim/system.json`: collectives per dimension and the GPUs' memory bandwidth.
-    fn write_astra_system(&self, out: &mut dyn Write) -> io::Result<()> {
-        let h = &self.graph.hierarchy;
-        let per_dim = |algorithm: &str| serde_json::Value::from(vec![algorithm; h.dimensions.len()]);
-        let mut system = serde_json::Map::new();
-        system.insert("scheduling-policy".into(), "LIFO".into());
-        system.insert("endpoint-delay".into(), 10.into());
-        system.insert("active-chunks-per-dimension".into(), 1.into());
-        system.insert("preferred-dataset-splits".into(), 4.into());
-        system.insert("all-reduce-implementation".into(), per_dim("ring"));
-        system.insert("all-gather-implementation".into(), per_dim("ring"));
-        system.insert("reduce-scatter-implementation".into(), per_dim("ring"));
-        system.insert("all-to-all-implementation".into(), per_dim("direct"));
-        system.insert("collective-optimization".into(), "localBWAware".into());
-        let mem = h.local_mem_bytes_per_s.map_or(0.0, |b| (b / 1e9 * 1000.0).round() / 1000.0);
-        system.insert("local-mem-bw".into(), serde_json::json!(mem));
-        system.insert("boost-mode".into(), 0.into());
-        serde_json::to_writer_pretty(&mut *out, &serde_json::Value::Object(system))?;
-        out.write_all(b"\n")
-    }
-
-    /// The ns-3 node id of every vertex: hosts first (GPUs, then NICs that serve no GPU),
-    /// then switches and campus-link ends; a NIC that serves a GPU is that GPU's host.
-    fn ns3_ids(&self) -> (Vec<u32>, u32, u32) {
-        let vs = &self.graph.vertices;
-        let mut ids = vec![u32::MAX; vs.len()];
-        let mut next = 0;
-        for (v, vertex) in vs.iter().enumerate() {
-            if vertex.kind == VertexKind::Gpu || (vertex.kind == VertexKind::Nic && vertex.gpu.is_none()) {
-                ids[v] = next;
-                next += 1;
-            }
-        }
-        let hosts = next;
-        for (v, vertex) in vs.iter().enumerate() {
-            if matches!(vertex.kind, VertexKind::Switch | VertexKind::CampusLinkEnd) {
-                ids[v] = next;
-                next += 1;
-            }
-        }
-        for (v, vertex) in vs.iter().enumerate() {
-            if let (VertexKind::Nic, Some(gpu)) = (vertex.kind, vertex.gpu) {
-                ids[v] = ids[gpu as usize];
-            }
-        }
-        (ids, hosts, next)
-    }
-
-    /// A link's ns-3 delay: its own, plus a NIC's latency at a NIC end and half a switch's
-    /// latency at each switch end, so that a path's delays add up to the latency of every
-    /// switch it crosses (ns-3's point-to-point model has no switch).
-    fn ns3_link_delay(&self, link: &crate::sim::SimLink) -> f64 {
-        let plant = self.plant;
-        let extra = |v: u32| {
-            let vertex = &self.graph.vertices[v as usize];
-            match (vertex.kind, vertex.source) {
-                (VertexKind::Nic, Source::Instance(i)) => self.num(i, "latency").unwrap_or(0.0),
-                (VertexKind::Switch, Source::Instance(i)) => self.num(i, "latency").unwrap_or(0.0) / 2.0,
-                (VertexKind::Switch, Source::Generated(s)) => {
-                    plant.program.field(self.net.switches[s as usize].ty, "latency").and_then(|f| f.number()).unwrap_or(0.0) / 2.0
-                }
-                _ => 0.0,
-            }
-        };
-        link.delay_s + extra(link.a) + extra(link.b)
-    }
-
-    /// `ns3/topology.txt`: `nodes switches links`, the switch ids, then one link per line.
-    fn write_ns3(&self, out: &mut dyn Write) -> io::Result<()> {
-        let (ids, hosts, total) = self.ns3_ids();
-        writeln!(out, "{} {} {}", total, total - hosts, self.graph.links.len())?;
-        let switches: Vec<String> = (hosts..total).map(|i| i.to_string()).collect();
-        writeln!(out, "{}", switches.join(" "))?;
-        for link in &self.graph.links {
-            writeln!(
-                out,
-                "{} {} {} {} 0",
-                ids[link.a as usize],
-                ids[link.b as usize],
-                ns3_rate(link.rate_bps),
-                ns3_delay(self.ns3_link_delay(link))
-            )?;
-        }
-        Ok(())
-    }
-
-    /// `ns3/nodes.csv`: every ns-3 node id with its kind, Fabric path, and the NICs it
-    /// stands for.
-    fn write_ns3_nodes(&self, out: &mut dyn Write) -> io::Result<()> {
-        let (ids, _, total) = self.ns3_ids();
-        let mut rows: Vec<(String, String, Vec<String>)> = vec![(String::new(), String::new(), vec![]); total as usize];
-        for (v, vertex) in self.graph.vertices.iter().enumerate() {
-            let row = &mut rows[ids[v] as usize];
-            let name = self.vertex_name(v as u32);
-            match (vertex.kind, vertex.gpu) {
-                (VertexKind::Nic, Some(_)) => row.2.push(name),
-                (kind, _) => {
-                    row.0 = match kind {
-                        VertexKind::Gpu => "gpu",
-                        VertexKind::Nic => "nic",
-                        VertexKind::Switch => "switch",
-                        VertexKind::CampusLinkEnd => "campus_link_end",
-                    }
-                    .to_string();
-                    row.1 = name;
-                    if kind == VertexKind::Nic {
-                        row.2.push(row.1.clone());
-                    }
-                }
-            }
-        }
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-        w.write_record(["id", "kind", "path", "nics"])?;
-        for (id, (kind, path, nics)) in rows.iter().enumerate() {
-            w.write_record([id.to_string().as_str(), kind, path, nics.join(" ").as_str()])?;
-        }
-        w.flush()
-    }
-
-    /// `ns3/links.csv`: every link of topology.txt in the same order, with its kind and what
-    /// it is in Fabric (the cable label, or the campus link's path).
-    fn write_ns3_links(&self, out: &mut dyn Write) -> io::Result<()> {
-        let (ids, _, _) = self.ns3_ids();
-        let labels = cable_labels(self.net);
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-        w.write_record(["index", "src", "dst", "kind", "source", "delay_s"])?;
-        for (i, link) in self.graph.links.iter().enumerate() {
-            let what = match link.kind {
-                LinkKind::Cable(c) => labels[c as usize].clone(),
-                LinkKind::NvLink => format!("{} - {}", self.names()[link.a as usize], self.names()[link.b as usize]),
-                LinkKind::Campus(l) | LinkKind::CampusAttach(l) => self.plant.path(self.net.links[l as usize].instance),
-            };
-            let kind = kind_name(link.kind).as_str();
-            w.write_record([
-                i.to_string(),
-                ids[link.a as usize].to_string(),
-                ids[link.b as usize].to_string(),
-                kind.to_string(),
-                what,
-                format!("{:e}", (self.ns3_link_delay(link) * 1e12).round() / 1e12),
-            ])?;
-        }
-        w.flush()
-    }
-}
-
-/// A number with at most three decimals and no trailing zeros.
-fn decimal(x: f64) -> String {
-    let s = format!("{:.3}", x);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-0" { "0".to_string() } else { s.to_string() }
 }
 
 /// The JSON Schema (draft 2020-12) of [`Scenario`].
 pub fn schema() -> schemars::Schema {
     schemars::schema_for!(Scenario)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn link_kind_names_are_their_serde_names() {
-        for kind in [LinkKindName::Cable, LinkKindName::Nvlink, LinkKindName::Campus, LinkKindName::CampusAttach] {
-            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::Value::String(kind.as_str().to_string())));
-        }
-    }
-
-    #[test]
-    fn ns3_rates_and_delays_are_exact() {
-        assert_eq!(ns3_rate(800e9), "800Gbps");
-        assert_eq!(ns3_rate(400e12), "400000Gbps");
-        assert_eq!(ns3_rate(100e6), "100Mbps");
-        assert_eq!(ns3_rate(2.5e6), "2500000bps");
-        assert_eq!(ns3_rate(1234.0), "1234bps");
-        assert_eq!(ns3_delay(0.0), "0ms");
-        assert_eq!(ns3_delay(9e-6), "0.009ms");
-        assert_eq!(ns3_delay(75e-9), "0.000075ms");
-        assert_eq!(ns3_delay(1.5e-12), "0.000000002ms");
-        assert_eq!(decimal(900.0), "900");
-        assert_eq!(decimal(0.1234), "0.123");
-    }
 }

@@ -8,11 +8,11 @@
 //! Every text field a spreadsheet could run as a formula is escaped ([`spreadsheet_safe`]).
 //! docs/artifacts.md documents the columns, naming rules and the NetBox import order.
 
-use crate::inventory::{DeviceSource, Inventory, root_of, type_decl, type_name};
-use crate::network::{Cable, End, Network, RackRef};
-use crate::plant::{InstanceId, Plant};
-use crate::resolve::DeclId;
-use crate::schema::Kind;
+use fabric_core::inventory::{DeviceSource, Inventory, root_of, type_decl, type_name};
+use fabric_core::network::{Cable, End, Network, RackRef};
+use fabric_core::plant::{InstanceId, Plant};
+use fabric_core::resolve::DeclId;
+use fabric_core::schema::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -248,7 +248,7 @@ impl<'a> Cabling<'a> {
                 DeviceSource::Switch(s) => {
                     let sw = self.net.switches[s as usize];
                     let fabric = self.net.fabrics.get(sw.fabric as usize).map_or("", |f| f.name.as_str());
-                    let tier = crate::network::TIER_NAMES[sw.tier.min(2) as usize];
+                    let tier = fabric_core::network::TIER_NAMES[sw.tier.min(2) as usize];
                     format!("fabric {fabric} {tier} {}", sw.number)
                 }
             };
@@ -303,7 +303,7 @@ impl<'a> Cabling<'a> {
     }
 
     fn labels(&self) -> Vec<String> {
-        crate::network::cable_labels(self.net)
+        fabric_core::network::cable_labels(self.net)
     }
 
     fn cable_type(&self, cable: &Cable) -> String {

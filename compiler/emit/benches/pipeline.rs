@@ -4,7 +4,11 @@
 //! with the whole-process measurements at 131,072 GPUs; docs/benchmarks.md has the results.
 
 use fabric_core::check::{self, Budgets};
-use fabric_core::db::{self, Database, Limits, OsFileSystem, Project};
+use fabric_core::db::Database;
+use fabric_core::load::OsFileSystem;
+use fabric_core::network::route::{RouteTable, Router};
+use fabric_core::source::Limits;
+use fabric_core::source::Project;
 use std::path::PathBuf;
 
 fn main() {
@@ -20,7 +24,7 @@ fn loaded(size: &str) -> (Database, Project) {
     let project = db
         .load_project(&path, &OsFileSystem, Limits::default())
         .unwrap_or_else(|e| panic!("{}: {e}; run scripts/bench, which generates it", path.display()));
-    assert!(db::check(&db, project).iter().all(|d| d.severity != fabric_core::diagnostic::Severity::Error));
+    assert!(fabric_core::pipeline::check(&db, project).iter().all(|d| d.severity != fabric_core::diagnostic::Severity::Error));
     (db, project)
 }
 
@@ -40,21 +44,21 @@ fn resolve(bencher: divan::Bencher, size: &str) {
 #[divan::bench(args = SIZES, sample_count = 20)]
 fn elaborate(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let program = db::program(&db, project).clone();
+    let program = fabric_core::resolve::program(&db, project).clone();
     bencher.bench_local(|| fabric_core::plant::elaborate(program.clone(), Limits::default()));
 }
 
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn network(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let plant = db::plant(&db, project);
+    let plant = fabric_core::plant::plant(&db, project);
     bencher.bench_local(|| fabric_core::network::generate(plant));
 }
 
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn check_power(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let (plant, net) = (db::plant(&db, project), db::network(&db, project));
+    let (plant, net) = (fabric_core::plant::plant(&db, project), fabric_core::pipeline::network(&db, project));
     bencher.bench_local(|| {
         let mut budgets = Budgets { power: check::power::compute(plant, net), ..Budgets::default() };
         check::power::check(plant, net, &mut budgets);
@@ -65,7 +69,7 @@ fn check_power(bencher: divan::Bencher, size: &str) {
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn check_capacity(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let (plant, net) = (db::plant(&db, project), db::network(&db, project));
+    let (plant, net) = (fabric_core::plant::plant(&db, project), fabric_core::pipeline::network(&db, project));
     bencher.bench_local(|| {
         let mut budgets = Budgets::default();
         check::capacity::check(plant, net, &mut budgets);
@@ -76,10 +80,11 @@ fn check_capacity(bencher: divan::Bencher, size: &str) {
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn check_latency(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let (plant, net) = (db::plant(&db, project), db::network(&db, project));
+    let (plant, net) = (fabric_core::plant::plant(&db, project), fabric_core::pipeline::network(&db, project));
     bencher.bench_local(|| {
         let mut budgets = Budgets::default();
-        let router = check::latency::Router::new(plant, net);
+        let routes = RouteTable::new(plant, net);
+        let router = Router::new(plant, net, &routes);
         check::latency::check(plant, net, &router, &mut budgets);
         router.farthest().map(|w| w.seconds)
     });
@@ -88,9 +93,10 @@ fn check_latency(bencher: divan::Bencher, size: &str) {
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn check_slo(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let (plant, net) = (db::plant(&db, project), db::network(&db, project));
-    let power = db::budgets(&db, project).power.clone();
-    let router = check::latency::Router::new(plant, net);
+    let (plant, net) = (fabric_core::plant::plant(&db, project), fabric_core::pipeline::network(&db, project));
+    let power = fabric_core::pipeline::budgets(&db, project).power.clone();
+    let routes = RouteTable::new(plant, net);
+    let router = Router::new(plant, net, &routes);
     bencher.bench_local(|| {
         let mut budgets = Budgets { power: power.clone(), ..Budgets::default() };
         check::slo::check(plant, &router, &mut budgets);
@@ -101,7 +107,7 @@ fn check_slo(bencher: divan::Bencher, size: &str) {
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn inventory_and_cluster(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
-    let (plant, net) = (db::plant(&db, project), db::network(&db, project));
+    let (plant, net) = (fabric_core::plant::plant(&db, project), fabric_core::pipeline::network(&db, project));
     bencher.bench_local(|| {
         let inventory = fabric_core::inventory::build(plant, net);
         fabric_core::cluster::build(plant, net, &inventory)
@@ -112,11 +118,11 @@ fn inventory_and_cluster(bencher: divan::Bencher, size: &str) {
 fn emit(bencher: divan::Bencher, size: &str, part: &str) {
     let (db, project) = loaded(size);
     let files: Vec<String> =
-        fabric_core::emit::artifacts(&db, project, fabric_core::emit::Part::ALL).into_iter().filter(|f| f.starts_with(part)).collect();
+        fabric_emit::artifacts(&db, project, fabric_emit::Part::ALL).into_iter().filter(|f| f.starts_with(part)).collect();
     assert!(!files.is_empty(), "no {part} files");
     bencher.bench_local(|| {
         for file in &files {
-            fabric_core::emit::write(&db, project, file, &mut std::io::sink()).expect("writes");
+            fabric_emit::write(&db, project, file, &mut std::io::sink()).expect("writes");
         }
     });
 }

@@ -2,12 +2,14 @@
 //! the pluggable equivalent, latencies, services and diagnostics, all in SI units with the
 //! unit in the key. `fabric report` prints the same figures as tables.
 
-use crate::check::power::annual_energy_j;
-use crate::db::{Project, budgets, check, network, plant};
-use crate::diagnostic::line_column;
-use crate::network::{RackRef, inherited_number, rack_name};
-use crate::plant::InstanceId;
-use crate::schema::Kind;
+use fabric_core::check::power::annual_energy_j;
+use fabric_core::diagnostic::line_column;
+use fabric_core::network::{RackRef, rack_name};
+use fabric_core::pipeline::{budgets, check, network};
+use fabric_core::plant::InstanceId;
+use fabric_core::plant::plant;
+use fabric_core::schema::Kind;
+use fabric_core::source::Project;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -194,7 +196,7 @@ pub struct SloReport {
 
 impl ServiceReport {
     /// The report of one service's estimate.
-    pub fn new(s: &crate::check::slo::ServiceEstimate) -> ServiceReport {
+    pub fn new(s: &fabric_core::check::slo::ServiceEstimate) -> ServiceReport {
         let e = s.estimate.as_ref();
         let op = e.and_then(|e| e.operating);
         let finite = |v: f64| v.is_finite().then_some(v);
@@ -264,7 +266,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         let limit = plant.field(id, "power_limit").and_then(|f| f.number());
         if kind == Kind::Site {
             it_total += it(id);
-            facility_total += it(id) * inherited_number(plant, id, "pue").unwrap_or(1.0);
+            facility_total += it(id) * plant.inherited_number(id, "pue").unwrap_or(1.0);
             if let Some(e) = annual_energy_j(plant, power, id) {
                 energy = Some(energy.unwrap_or(0.0) + e);
             }

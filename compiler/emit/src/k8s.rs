@@ -2,20 +2,20 @@
 //! ResourceFlavors, ClusterQueue and LocalQueues, one LeaderWorkerSet with its Service per
 //! inference service, PriorityClasses per SLO tier, Namespaces, and a kustomization.
 //!
-//! Objects are the serde structs of [`crate::emit::k8s_api`] for core kinds and serde
+//! Objects are the serde structs of [`crate::k8s_api`] for core kinds and serde
 //! structs with their CRDs' field names for Kueue and LeaderWorkerSet; YAML is written by
 //! serde-saphyr (which quotes `yes`, `on`, `1e3` and other strings YAML 1.1 readers would
 //! misread). Names and shapes come from the [`Cluster`] stage, which has already reported
 //! what Kubernetes would refuse.
 
-use crate::cluster::{Cluster, ClusterService, Tier};
-use crate::emit::k8s_api::{
+use crate::k8s_api::{
     Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
     Quantity, ResourceRequirements, ServicePort, ServiceSpec, Toleration,
 };
-use crate::plant::Plant;
-use crate::resolve::Program;
-use crate::schema::Kind;
+use fabric_core::cluster::{Cluster, ClusterService, Tier};
+use fabric_core::plant::Plant;
+use fabric_core::resolve::Program;
+use fabric_core::schema::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -151,7 +151,7 @@ impl<'a> Kubernetes<'a> {
 
     /// The files of `k8s/`, relative to OUT, in writing order.
     pub fn files(&self) -> Vec<String> {
-        let mut files: Vec<String> = crate::cluster::RESERVED_NAMES[..4].iter().map(|f| format!("k8s/{f}.yaml")).collect();
+        let mut files: Vec<String> = fabric_core::cluster::RESERVED_NAMES[..4].iter().map(|f| format!("k8s/{f}.yaml")).collect();
         files.extend(self.cluster.services.iter().map(|s| format!("k8s/{}.yaml", s.name)));
         files.push("k8s/kustomization.yaml".into());
         files

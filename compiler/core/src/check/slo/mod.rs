@@ -1,0 +1,35 @@
+//! Inference SLOs (LANGUAGE.md section 6.4, docs/slo-model.md): for every `inference`
+//! service, gathers the model, the placement's GPUs and interconnect, the load and the
+//! SLOs; runs the analytical model of [`model`]; and reports what does not hold: a
+//! placement too small (E0706), a context longer than the model's (E0707), weights and KV
+//! that do not fit (E0701), TTFT (E0702), TPOT (E0703), throughput (E0704) and energy per
+//! token (E0705), each with the arithmetic and the model's assumptions in its notes and the
+//! smallest size that would hold in its help. A figure the model needs and the spec lacks
+//! is W0701. The figures land in [`Budgets::services`] for `fabric report`.
+
+mod diagnostics;
+mod estimate;
+mod gather;
+pub mod model;
+
+pub use diagnostics::bytes_per_param;
+pub use gather::{Estimate, ServiceEstimate};
+
+use super::Budgets;
+use crate::network::route::Router;
+use crate::plant::Plant;
+use crate::schema::Kind;
+use gather::Service;
+
+/// Checks every inference service.
+pub fn check(plant: &Plant, router: &Router<'_>, budgets: &mut Budgets) {
+    let mut diagnostics = Vec::new();
+    let mut services = Vec::new();
+    for root in plant.roots() {
+        if plant.kind(root) == Kind::Inference {
+            services.push(Service::gather(plant, router, &budgets.power.it_power_w, &mut diagnostics, root));
+        }
+    }
+    budgets.diagnostics.extend(diagnostics);
+    budgets.services = services;
+}

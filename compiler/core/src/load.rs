@@ -1,0 +1,198 @@
+//! Loading a spec: reading files through a [`FileSystem`], following imports breadth first
+//! and confining them to the project root, and the keys imports are known by. Loading runs
+//! outside the queries, so that the queries stay pure.
+
+use crate::db::Database;
+use crate::source::{FileSlot, Limits, MAX_FILES, MAX_IMPORT_DEPTH, Project, SourceFile, parse_file};
+use fabric_syntax::ast::{ImportTarget, Member};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// Reads files for the loader; the real file system or an in-memory one for tests.
+pub trait FileSystem {
+    /// The text of the file at `path`.
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+    /// The path with symlinks resolved.
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf>;
+}
+
+/// The operating system's file system.
+pub struct OsFileSystem;
+
+impl FileSystem for OsFileSystem {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// The real file system with the texts of some files replaced (an editor's open buffers,
+/// or a file the command line has read already), keyed by [`file_key`].
+pub struct OverlayFileSystem<'a, T: AsRef<str>> {
+    /// The replaced texts by file key.
+    pub open: &'a BTreeMap<String, T>,
+}
+
+impl<T: AsRef<str>> FileSystem for OverlayFileSystem<'_, T> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self.open.get(&file_key(path)) {
+            Some(text) => Ok(text.as_ref().to_string()),
+            None => std::fs::read_to_string(path),
+        }
+    }
+    fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let key = file_key(path);
+        if self.open.contains_key(&key) {
+            return Ok(PathBuf::from(key));
+        }
+        std::fs::canonicalize(path)
+    }
+}
+
+/// The key the loader gives a file at `path`: its canonical path where it exists, else the
+/// path made absolute and normalised.
+pub fn file_key(path: &Path) -> String {
+    match std::fs::canonicalize(path) {
+        Ok(p) => p.to_string_lossy().into_owned(),
+        Err(_) => {
+            let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+            normalize(&absolute).to_string_lossy().into_owned()
+        }
+    }
+}
+
+/// Lexically normalises a path: removes `.` and folds `..` (never above the root).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The key of the module an import names: the longest stdlib module in `path`.
+pub fn module_key(path: &[String]) -> Option<(String, usize)> {
+    (1..=path.len()).rev().map(|n| (path[..n].join("."), n)).find(|(key, _)| crate::stdlib::module(key).is_some())
+}
+
+impl Database {
+    /// Loads a spec from its entry file and everything it imports.
+    /// Errors only when the entry file itself cannot be read.
+    pub fn load_project(&mut self, entry: &Path, fs: &dyn FileSystem, limits: Limits) -> std::io::Result<Project> {
+        let text = fs.read(entry)?;
+        let canonical = fs.canonicalize(entry)?;
+        let entry_file = SourceFile::new(self, canonical.to_string_lossy().into_owned(), entry.to_string_lossy().into_owned(), text);
+        let project = Project::new(self, entry_file, BTreeMap::new(), limits);
+        self.discover(project, fs);
+        Ok(project)
+    }
+
+    /// Follows the imports of every loaded file and loads what is new; call after edits.
+    pub fn discover(&mut self, project: Project, fs: &dyn FileSystem) {
+        use salsa::Setter;
+        let entry = project.entry(self);
+        let root = Path::new(entry.key(self)).parent().map(Path::to_path_buf).unwrap_or_default();
+        let canonical_root = fs.canonicalize(&root).unwrap_or_else(|_| root.clone());
+        let mut files = project.files(self).clone();
+        // Breadth first, so that a file's depth is its shortest import chain.
+        let mut queue = std::collections::VecDeque::from([(entry, 0usize)]);
+        // The media the fabric generator chooses from by default live in std.optics, which
+        // every spec therefore loads (its names are in scope only where imported).
+        let prelude = files
+            .entry(crate::stdlib::PRELUDE.to_string())
+            .or_insert_with(|| {
+                let text = crate::stdlib::module(crate::stdlib::PRELUDE).unwrap_or_default().to_string();
+                FileSlot::Loaded(SourceFile::new(&*self, crate::stdlib::PRELUDE.to_string(), "<stdlib>/std/optics.fabric".into(), text))
+            })
+            .clone();
+        if let FileSlot::Loaded(f) = prelude {
+            queue.push_back((f, 0));
+        }
+        let mut seen = std::collections::HashSet::new();
+        while let Some((file, depth)) = queue.pop_front() {
+            if !seen.insert(file) {
+                continue;
+            }
+            let key = PathBuf::from(file.key(self));
+            let display = PathBuf::from(file.display_path(self));
+            let imports: Vec<ImportTarget> = parse_file(self, file)
+                .file
+                .members
+                .iter()
+                .filter_map(|m| match m {
+                    Member::Import(import) => Some(import.target.clone()),
+                    _ => None,
+                })
+                .collect();
+            for target in imports {
+                match target {
+                    ImportTarget::Module { path, .. } => {
+                        let names: Vec<String> = path.iter().map(|i| i.name.clone()).collect();
+                        if let Some((module, _)) = module_key(&names) {
+                            let slot = files.entry(module.clone()).or_insert_with(|| {
+                                let text = crate::stdlib::module(&module).unwrap_or_default().to_string();
+                                let display = format!("<stdlib>/{}.fabric", module.replace('.', "/"));
+                                FileSlot::Loaded(SourceFile::new(&*self, module.clone(), display, text))
+                            });
+                            if let FileSlot::Loaded(f) = slot {
+                                queue.push_back((*f, depth + 1));
+                            }
+                        }
+                    }
+                    ImportTarget::File { path, .. } => {
+                        if !key.is_absolute() {
+                            continue; // the stdlib imports no files
+                        }
+                        let import_key = normalize(&key.parent().unwrap_or(Path::new("")).join(&path));
+                        let key_text = import_key.to_string_lossy().into_owned();
+                        if let Some(slot) = files.get(&key_text) {
+                            if let FileSlot::Loaded(f) = slot {
+                                queue.push_back((*f, depth + 1));
+                            }
+                            continue;
+                        }
+                        let inside = import_key.starts_with(&root)
+                            && fs.canonicalize(&import_key).map_or(true, |real| real.starts_with(&canonical_root));
+                        let slot = if !inside {
+                            FileSlot::OutsideRoot
+                        } else if depth + 1 > MAX_IMPORT_DEPTH {
+                            FileSlot::TooDeep
+                        } else if files.len() >= MAX_FILES {
+                            FileSlot::TooMany
+                        } else {
+                            match fs.read(&import_key) {
+                                Ok(text) => {
+                                    let shown = normalize(&display.parent().unwrap_or(Path::new("")).join(&path));
+                                    let f = SourceFile::new(&*self, key_text.clone(), shown.to_string_lossy().into_owned(), text);
+                                    queue.push_back((f, depth + 1));
+                                    FileSlot::Loaded(f)
+                                }
+                                Err(e) => FileSlot::Missing(e.to_string()),
+                            }
+                        };
+                        files.insert(key_text, slot);
+                    }
+                }
+            }
+        }
+        if &files != project.files(self) {
+            project.set_files(self).to(files);
+        }
+    }
+}
+
+/// The key of a file imported as `path` from the file with key `from`.
+pub fn file_import_key(from: &str, path: &str) -> String {
+    let base = std::path::Path::new(from).parent().unwrap_or(std::path::Path::new(""));
+    normalize(&base.join(path)).to_string_lossy().into_owned()
+}

@@ -1,0 +1,40 @@
+//! Campus links: the links between buildings that fabrics' cables cross.
+
+use super::generator::Generator;
+use super::model::*;
+use crate::plant::InstanceId;
+use crate::resolve::PlantPath;
+use crate::schema::Kind;
+
+impl Generator<'_> {
+    pub(super) fn buildings(&self, path: &PlantPath) -> Vec<InstanceId> {
+        let mut out = Vec::new();
+        for id in self.plant.select(path).unwrap_or_default() {
+            match self.plant.kind(id) {
+                Kind::Site => out.extend(self.plant.children(id)),
+                _ => out.extend(self.plant.ancestor(id, Kind::Building)),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub(super) fn link(&mut self, id: InstanceId) {
+        let decl = self.plant.get(id).decl;
+        let from = self.plant.field_path(decl, "from").map(|p| self.buildings(&p)).unwrap_or_default();
+        let to = self.plant.field_path(decl, "to").map(|p| self.buildings(&p)).unwrap_or_default();
+        let medium = self.plant.program.field(decl, "medium").and_then(|f| f.type_id()).map(|m| self.medium(m));
+        let num = |name: &str| self.plant.program.field(decl, name).and_then(|f| f.number());
+        let link = CampusLink {
+            instance: id,
+            from,
+            to,
+            distance_m: num("distance").unwrap_or(0.0),
+            medium,
+            capacity_bps: num("capacity"),
+            crossing_bps: 0.0,
+        };
+        self.net.links.push(link);
+    }
+}

@@ -1,0 +1,230 @@
+//! The generated network's records: switches placed in racks, cables with both ends,
+//! media and optics, campus links and endpoints, all linked by index.
+
+use crate::diagnostic::Diagnostic;
+use crate::plant::InstanceId;
+use crate::resolve::DeclId;
+use std::collections::HashMap;
+
+/// The names of the switch tiers, by [`Switch::tier`].
+pub const TIER_NAMES: [&str; 3] = ["leaf", "spine", "core"];
+
+/// Where a generated switch stands.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum RackRef {
+    /// A rack of the plant.
+    Plant(InstanceId),
+    /// A rack the generator added (end-of-row or spine rack).
+    Generated(u32),
+}
+
+/// A switch the fabric generator placed.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Switch {
+    /// Its fabric, an index into [`Network::fabrics`].
+    pub fabric: u32,
+    /// 0 for a leaf, 1 for a spine, 2 for a core.
+    pub tier: u8,
+    /// Its switch type.
+    pub ty: DeclId,
+    /// Its number within its fabric's tier, from 1.
+    pub number: u32,
+    /// Its pod (3 tiers), from 0.
+    pub pod: u32,
+    /// The rack it stands in.
+    pub rack: RackRef,
+    /// Ports cabled so far.
+    pub ports_used: u32,
+}
+
+/// A rack the generator added.
+#[derive(Clone, PartialEq, Debug)]
+pub struct GeneratedRack {
+    /// Its name within its parent (`eor[1]`, `spine[2]`).
+    pub name: String,
+    /// The row (end-of-row racks) or hall (spine racks) it belongs to.
+    pub parent: InstanceId,
+    /// Its hall.
+    pub hall: InstanceId,
+    /// The row's index in the hall (a new last row for spine racks).
+    pub row_index: u32,
+    /// Its place in the row.
+    pub position: u32,
+    /// Rack space, in rack units.
+    pub units: f64,
+    /// Rack space taken, in rack units.
+    pub used_units: f64,
+    /// Its power limit, in watts.
+    pub power_limit_w: f64,
+    /// The fabric that made it.
+    pub fabric: u32,
+}
+
+/// One end of a cable.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum End {
+    /// A port of a NIC of the plant, from 1.
+    Nic {
+        /// The NIC.
+        nic: InstanceId,
+        /// Its port.
+        port: u16,
+    },
+    /// A port of a generated switch, from 1.
+    Switch {
+        /// The switch, an index into [`Network::switches`].
+        switch: u32,
+        /// Its port.
+        port: u32,
+    },
+}
+
+/// A cable of a fabric.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Cable {
+    /// Its fabric.
+    pub fabric: u32,
+    /// The lower end (NIC or lower-tier switch).
+    pub a: End,
+    /// The upper end.
+    pub b: End,
+    /// Stocked length in metres.
+    pub length_m: f64,
+    /// Its medium, an index into [`Network::media`].
+    pub medium: u16,
+    /// 0: endpoint to leaf, 1: leaf to spine, 2: spine to core.
+    pub tier: u8,
+    /// Whether end `a` has a pluggable transceiver.
+    pub optic_a: bool,
+    /// Whether end `b` has a pluggable transceiver.
+    pub optic_b: bool,
+    /// Whether end `a` would need a transceiver were every switch pluggable.
+    pub pluggable_a: bool,
+    /// Whether end `b` would need a transceiver were every switch pluggable.
+    pub pluggable_b: bool,
+    /// The campus link it runs over, if its ends are in different buildings.
+    pub link: Option<u32>,
+}
+
+/// A cable medium with its figures (SI units; `None` where the stdlib has no figure).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Medium {
+    /// Its type.
+    pub decl: DeclId,
+    /// Longest cable it supports (the shorter of its own and its optic's reach).
+    pub reach_m: Option<f64>,
+    /// Propagation delay in seconds per metre.
+    pub delay_s_per_m: Option<f64>,
+    /// Whether each end needs a transceiver.
+    pub needs_optic: bool,
+    /// The transceiver at each end, an index into [`Network::optics`].
+    pub optic: Option<u16>,
+    /// Power each end of an active cable draws.
+    pub end_power_w: Option<f64>,
+}
+
+/// A pluggable transceiver with its figures.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Optic {
+    /// Its type.
+    pub decl: DeclId,
+    /// Power per transceiver.
+    pub power_w: Option<f64>,
+    /// Latency it adds.
+    pub latency_s: Option<f64>,
+}
+
+/// A campus link between buildings.
+#[derive(Clone, PartialEq, Debug)]
+pub struct CampusLink {
+    /// The `link` instance.
+    pub instance: InstanceId,
+    /// Buildings at one end.
+    pub from: Vec<InstanceId>,
+    /// Buildings at the other end.
+    pub to: Vec<InstanceId>,
+    /// Route length in metres.
+    pub distance_m: f64,
+    /// Its medium, if named.
+    pub medium: Option<u16>,
+    /// Its capacity in bits per second, if given.
+    pub capacity_bps: Option<f64>,
+    /// Bandwidth of the fabric cables that cross it, in bits per second.
+    pub crossing_bps: f64,
+}
+
+impl CampusLink {
+    /// Whether the link joins buildings `x` and `y`.
+    pub fn joins(&self, x: InstanceId, y: InstanceId) -> bool {
+        (self.from.contains(&x) && self.to.contains(&y)) || (self.from.contains(&y) && self.to.contains(&x))
+    }
+}
+
+/// A fabric endpoint: one port of one NIC.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Endpoint {
+    /// The NIC.
+    pub nic: InstanceId,
+    /// Its port, from 1.
+    pub port: u16,
+    /// Its fabric.
+    pub fabric: u32,
+    /// Its leaf switch.
+    pub leaf: u32,
+    /// The cable to the leaf.
+    pub cable: u32,
+    /// The GPU this port serves: of a node's NICs in a fabric, in order, NIC i of n serves
+    /// GPU ⌊i × g / n⌋ of its g GPUs (one each when they are as many); `None` in a node
+    /// without GPUs.
+    pub gpu: Option<InstanceId>,
+}
+
+/// A generated fabric.
+#[derive(Clone, PartialEq, Debug)]
+pub struct FabricNet {
+    /// The `fabric` instance.
+    pub instance: InstanceId,
+    /// Its name.
+    pub name: String,
+    /// Switch tiers (2 or 3).
+    pub tiers: u8,
+    /// Switch types per tier (leaf, spine, core).
+    pub types: [Option<DeclId>; 3],
+    /// Switch counts per tier.
+    pub counts: [u32; 3],
+    /// Leaf downlinks and uplinks.
+    pub down_up: (u32, u32),
+    /// Its endpoints, a range of [`Network::endpoints`].
+    pub endpoints: std::ops::Range<u32>,
+    /// Its cables, a range of [`Network::cables`].
+    pub cables: std::ops::Range<u32>,
+    /// Its switches, a range of [`Network::switches`].
+    pub switches: std::ops::Range<u32>,
+    /// Whether it was generated completely (no capacity error stopped it).
+    pub complete: bool,
+}
+
+/// The generated networks of a spec.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Network {
+    /// Every fabric, in declaration order.
+    pub fabrics: Vec<FabricNet>,
+    /// Every generated switch.
+    pub switches: Vec<Switch>,
+    /// Every generated rack.
+    pub racks: Vec<GeneratedRack>,
+    /// Every cable.
+    pub cables: Vec<Cable>,
+    /// Every endpoint, fabric by fabric.
+    pub endpoints: Vec<Endpoint>,
+    /// The endpoint index of each fabric NIC port 1 (for routing from plant instances).
+    pub endpoint_of: HashMap<InstanceId, u32>,
+    /// Media used, with their figures.
+    pub media: Vec<Medium>,
+    /// Transceivers used, with their figures.
+    pub optics: Vec<Optic>,
+    /// Campus links.
+    pub links: Vec<CampusLink>,
+    /// Problems found while generating.
+    pub diagnostics: Vec<Diagnostic>,
+}

@@ -1,0 +1,422 @@
+//! Routing over the generated network: the worst one-way path between two sets of
+//! endpoints (NIC latency at both ends, every switch hop, every transceiver, each cable's
+//! length × its medium's delay, and campus links between buildings).
+//!
+//! Routing goes up to the lowest tier the two sets need: one leaf when every endpoint is
+//! on it, the spines of one pod, or the top tier. The worst path takes the slowest way up
+//! on each side, so it is an upper bound on every real path of the fat tree; parts without a
+//! published latency count as zero and are named.
+
+use super::model::{End, Network, TIER_NAMES};
+use super::names::fabric_building;
+use crate::plant::{InstanceId, Plant};
+use crate::schema::Kind;
+use crate::units::{Dim, format_quantity};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One term of a path's latency; `None` where the part has no figure.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Term {
+    /// What it is (`14 m of SMF_DR`, `leaf Q3450`).
+    pub what: String,
+    /// Its latency in seconds.
+    pub seconds: Option<f64>,
+    /// The part it is, for listing parts without a figure (`MMF_SR propagation`).
+    pub part: String,
+}
+
+/// The worst path between two sets.
+#[derive(Clone, PartialEq, Debug)]
+pub struct WorstPath {
+    /// Its one-way latency in seconds (parts without a figure count as zero).
+    pub seconds: f64,
+    /// The path, term by term.
+    pub terms: Vec<Term>,
+    /// The endpoint it starts from, an index into [`Network::endpoints`].
+    pub from: u32,
+    /// The endpoint it ends at.
+    pub to: u32,
+}
+
+impl WorstPath {
+    /// Parts of the path without a latency figure, each once.
+    pub fn unknown(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in &self.terms {
+            if t.seconds.is_none() && !out.contains(&t.part) {
+                out.push(t.part.clone());
+            }
+        }
+        out
+    }
+
+    /// The sum written out: `NIC ConnectX_7 (no figure) + 14 m of SMF_DR 70 ns + … = 600 us`.
+    pub fn explain(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < self.terms.len() {
+            let t = &self.terms[i];
+            let mut n = 1;
+            while i + n < self.terms.len() && self.terms[i + n] == *t {
+                n += 1;
+            }
+            let value = match t.seconds {
+                Some(s) => format_quantity(s * n as f64, Dim::TIME),
+                None => "no figure".into(),
+            };
+            parts.push(if n > 1 { format!("{n} × {} ({value})", t.what) } else { format!("{} ({value})", t.what) });
+            i += n;
+        }
+        format!("{} = {}", parts.join(" + "), format_quantity(self.seconds, Dim::TIME))
+    }
+}
+
+/// Why two sets have no path.
+#[derive(Clone, PartialEq, Debug)]
+pub enum NoPath {
+    /// The set has no NIC in any fabric.
+    NoEndpoints,
+    /// Two fabrics with no campus link between their buildings.
+    NotJoined(String, String),
+}
+
+/// Per-switch and per-endpoint figures for worst-path queries, computed once per network
+/// (the [`routes`] query) and shared by the checks and the simulators' graph.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct RouteTable {
+    by_nic: Vec<(InstanceId, u32)>,
+    switch_latency: Vec<Option<f64>>,
+    /// Per switch: the slowest uplink (cable and transceivers) and that cable.
+    up1: Vec<(f64, Option<u32>)>,
+    /// Per leaf (3 tiers): the slowest way to the core's input through a spine.
+    up2: Vec<(f64, Option<u32>)>,
+}
+
+/// A cable's propagation delay plus its transceivers' latency (known parts).
+fn cable_delay(net: &Network, c: u32) -> f64 {
+    let cable = net.cables[c as usize];
+    let medium = net.media[cable.medium as usize];
+    let optic = medium.optic.and_then(|o| net.optics[o as usize].latency_s).unwrap_or(0.0);
+    let ends = f64::from(u8::from(cable.optic_a) + u8::from(cable.optic_b));
+    cable.length_m * medium.delay_s_per_m.unwrap_or(0.0) + optic * ends
+}
+
+impl RouteTable {
+    /// Prepares routing over `net`.
+    pub fn new(plant: &Plant, net: &Network) -> RouteTable {
+        let program = &plant.program;
+        let mut by_nic: Vec<(InstanceId, u32)> = net.endpoints.iter().enumerate().map(|(i, e)| (e.nic, i as u32)).collect();
+        by_nic.sort();
+        let switch_latency: Vec<Option<f64>> =
+            net.switches.iter().map(|s| program.field(s.ty, "latency").and_then(|f| f.number())).collect();
+        let mut up1 = vec![(0.0, None); net.switches.len()];
+        for (c, cable) in net.cables.iter().enumerate() {
+            if let End::Switch { switch, .. } = cable.a {
+                let d = cable_delay(net, c as u32);
+                if up1[switch as usize].1.is_none() || d > up1[switch as usize].0 {
+                    up1[switch as usize] = (d, Some(c as u32));
+                }
+            }
+        }
+        let mut up2 = vec![(0.0, None); net.switches.len()];
+        for (c, cable) in net.cables.iter().enumerate() {
+            if cable.tier != 1 {
+                continue;
+            }
+            if let (End::Switch { switch: leaf, .. }, End::Switch { switch: spine, .. }) = (cable.a, cable.b) {
+                let d = cable_delay(net, c as u32) + switch_latency[spine as usize].unwrap_or(0.0) + up1[spine as usize].0;
+                let slot: &mut (f64, Option<u32>) = &mut up2[leaf as usize];
+                if slot.1.is_none() || d > slot.0 {
+                    *slot = (d, Some(c as u32));
+                }
+            }
+        }
+        RouteTable { by_nic, switch_latency, up1, up2 }
+    }
+}
+
+/// Worst-path queries over one network, with its [`RouteTable`].
+pub struct Router<'a> {
+    plant: &'a Plant,
+    net: &'a Network,
+    table: &'a RouteTable,
+}
+
+impl<'a> Router<'a> {
+    /// Routing over `net` with its table.
+    pub fn new(plant: &'a Plant, net: &'a Network, table: &'a RouteTable) -> Router<'a> {
+        Router { plant, net, table }
+    }
+
+    fn cable_delay(&self, c: u32) -> f64 {
+        cable_delay(self.net, c)
+    }
+
+    fn cable_terms(&self, c: u32, out: &mut Vec<Term>) {
+        let program = &self.plant.program;
+        let cable = self.net.cables[c as usize];
+        let medium = self.net.media[cable.medium as usize];
+        let name = program.decl(medium.decl).name.clone().unwrap_or_default();
+        out.push(Term {
+            what: format!("{} of {name}", format_quantity(cable.length_m, Dim::LENGTH)),
+            seconds: medium.delay_s_per_m.map(|d| d * cable.length_m),
+            part: format!("{name} propagation"),
+        });
+        if let Some(o) = medium.optic {
+            let optic = self.net.optics[o as usize];
+            let oname = program.decl(optic.decl).name.clone().unwrap_or_default();
+            for has in [cable.optic_a, cable.optic_b] {
+                if has {
+                    out.push(Term { what: format!("transceiver {oname}"), seconds: optic.latency_s, part: format!("{oname} transceiver") });
+                }
+            }
+        }
+    }
+
+    fn switch_term(&self, s: u32) -> Term {
+        let sw = self.net.switches[s as usize];
+        let tier = TIER_NAMES[sw.tier.min(2) as usize];
+        let name = self.plant.program.decl(sw.ty).name.clone().unwrap_or_default();
+        Term { what: format!("{tier} {name}"), seconds: self.table.switch_latency[s as usize], part: format!("{name} switch") }
+    }
+
+    fn nic_latency(&self, e: u32) -> Option<f64> {
+        self.plant.field(self.net.endpoints[e as usize].nic, "latency").and_then(|f| f.number())
+    }
+
+    /// Latency from endpoint `e` up to the input of its tier-`t` switch (known parts).
+    fn side(&self, e: u32, t: u8) -> f64 {
+        let ep = self.net.endpoints[e as usize];
+        let s0 = self.nic_latency(e).unwrap_or(0.0) + self.cable_delay(ep.cable);
+        let leaf = ep.leaf as usize;
+        match t {
+            0 => s0,
+            1 => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up1[leaf].0,
+            _ => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up2[leaf].0,
+        }
+    }
+
+    /// The terms of [`Router::side`], and the tier-`t` switch it reaches.
+    fn side_terms(&self, e: u32, t: u8) -> (Vec<Term>, Option<u32>) {
+        let program = &self.plant.program;
+        let ep = self.net.endpoints[e as usize];
+        let nic_decl = self.plant.get(ep.nic).decl;
+        let nd = program.decl(nic_decl);
+        let nic_type = nd.base.and_then(|b| program.decl(b).name.clone()).or_else(|| nd.name.clone()).unwrap_or_default();
+        let mut out = vec![Term { what: format!("NIC {nic_type}"), seconds: self.nic_latency(e), part: format!("{nic_type} NIC") }];
+        self.cable_terms(ep.cable, &mut out);
+        let mut top = Some(ep.leaf);
+        if t >= 1 {
+            out.push(self.switch_term(ep.leaf));
+            let cable = if t == 1 { self.table.up1[ep.leaf as usize].1 } else { self.table.up2[ep.leaf as usize].1 };
+            top = None;
+            if let Some(c) = cable {
+                self.cable_terms(c, &mut out);
+                if let End::Switch { switch: spine, .. } = self.net.cables[c as usize].b {
+                    top = Some(spine);
+                    if t >= 2 {
+                        out.push(self.switch_term(spine));
+                        top = None;
+                        if let Some(c2) = self.table.up1[spine as usize].1 {
+                            self.cable_terms(c2, &mut out);
+                            if let End::Switch { switch: core, .. } = self.net.cables[c2 as usize].b {
+                                top = Some(core);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (out, top)
+    }
+
+    /// The fabric endpoints that stand for a set of instances: the NICs under each, or,
+    /// for an instance without one (a GPU), the NICs of its nearest ancestor that has some.
+    pub fn endpoints_for(&self, ids: &[InstanceId]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for &id in ids {
+            let mut current = Some(id);
+            while let Some(c) = current {
+                let end = InstanceId(self.plant.get(c).subtree_end);
+                let lo = self.table.by_nic.partition_point(|(n, _)| *n < c);
+                let hi = self.table.by_nic.partition_point(|(n, _)| *n < end);
+                if lo < hi {
+                    out.extend(self.table.by_nic[lo..hi].iter().map(|(_, e)| *e));
+                    break;
+                }
+                current = self.plant.get(c).parent;
+                if current.is_some_and(|p| self.plant.kind(p) == Kind::Site) {
+                    break;
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The worst one-way path between any endpoint of `a` and any of `b`.
+    pub fn worst(&self, a: &[u32], b: &[u32]) -> Result<WorstPath, NoPath> {
+        if a.is_empty() || b.is_empty() {
+            return Err(NoPath::NoEndpoints);
+        }
+        let group = |set: &[u32]| {
+            let mut m: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+            for &e in set {
+                m.entry(self.net.endpoints[e as usize].fabric).or_default().push(e);
+            }
+            m
+        };
+        let (ga, gb) = (group(a), group(b));
+        let mut best: Option<WorstPath> = None;
+        for (&fa, ea) in &ga {
+            for (&fb, eb) in &gb {
+                let path = if fa == fb { self.within(fa, ea, eb) } else { self.across(fa, ea, fb, eb)? };
+                if best.as_ref().is_none_or(|w| path.seconds > w.seconds) {
+                    best = Some(path);
+                }
+            }
+        }
+        best.ok_or(NoPath::NoEndpoints)
+    }
+
+    /// The worst path between any two endpoints of the spec that have a path: the two
+    /// GPUs (or NICs) farthest apart. `None` without endpoints.
+    pub fn farthest(&self) -> Option<WorstPath> {
+        let fabrics: Vec<Vec<u32>> = self.net.fabrics.iter().map(|f| f.endpoints.clone().collect()).collect();
+        let mut best: Option<WorstPath> = None;
+        for (fa, a) in fabrics.iter().enumerate() {
+            for (fb, b) in fabrics.iter().enumerate().skip(fa) {
+                if a.is_empty() || b.is_empty() {
+                    continue;
+                }
+                let path = if fa == fb { self.farthest_within(fa as u32, a) } else { self.across(fa as u32, a, fb as u32, b).ok() };
+                if let Some(path) = path
+                    && best.as_ref().is_none_or(|w| path.seconds > w.seconds)
+                {
+                    best = Some(path);
+                }
+            }
+        }
+        best
+    }
+
+    /// The worst path between endpoints of `set` that meet at tier `tier` (0: a leaf, 1: a
+    /// spine, 2: a core), as if every pair of them had to climb that high.
+    pub fn worst_at(&self, set: &[u32], tier: u8) -> WorstPath {
+        self.join(set, set, tier, tier, None)
+    }
+
+    /// The worst path between two different endpoints of one fabric, apart at the highest
+    /// tier the fabric has between any two of them; `None` with fewer than two endpoints.
+    fn farthest_within(&self, fabric: u32, set: &[u32]) -> Option<WorstPath> {
+        let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
+        let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
+        let tier = self.meeting_tier(fabric, set.iter().copied());
+        let apart = |x: u32, y: u32| match tier {
+            0 => x != y,
+            1 => leaf_of(x) != leaf_of(y),
+            _ => pod_of(x) != pod_of(y),
+        };
+        let first = self.argmax(set, tier);
+        let others: Vec<u32> = set.iter().copied().filter(|&e| apart(first, e)).collect();
+        if others.is_empty() {
+            return None;
+        }
+        Some(self.path(first, self.argmax(&others, tier), tier, tier, None))
+    }
+
+    fn argmax(&self, set: &[u32], t: u8) -> u32 {
+        let mut best = (f64::MIN, set[0]);
+        for &e in set {
+            let v = self.side(e, t);
+            if v > best.0 {
+                best = (v, e);
+            }
+        }
+        best.1
+    }
+
+    fn within(&self, fabric: u32, a: &[u32], b: &[u32]) -> WorstPath {
+        let tier = self.meeting_tier(fabric, a.iter().chain(b).copied());
+        self.join(a, b, tier, tier, None)
+    }
+
+    /// The lowest tier where every endpoint of `ends` (at least one) meets the others: 0 on
+    /// one leaf, 1 inside one pod or a 2-tier fabric, 2 across pods.
+    fn meeting_tier(&self, fabric: u32, ends: impl Iterator<Item = u32> + Clone) -> u8 {
+        let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
+        let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
+        let Some(first) = ends.clone().next() else { return 0 };
+        if ends.clone().all(|e| leaf_of(e) == leaf_of(first)) {
+            0
+        } else if self.net.fabrics[fabric as usize].tiers == 2 || ends.clone().all(|e| pod_of(e) == pod_of(first)) {
+            1
+        } else {
+            2
+        }
+    }
+
+    fn across(&self, fa: u32, a: &[u32], fb: u32, b: &[u32]) -> Result<WorstPath, NoPath> {
+        let (na, nb) = (&self.net.fabrics[fa as usize], &self.net.fabrics[fb as usize]);
+        let (ba, bb) = (fabric_building(self.plant, self.net, fa), fabric_building(self.plant, self.net, fb));
+        let link = match (ba, bb) {
+            (Some(x), Some(y)) if x != y => self.net.links.iter().find(|l| l.joins(x, y)),
+            _ => None,
+        };
+        let Some(link) = link else {
+            return Err(NoPath::NotJoined(na.name.clone(), nb.name.clone()));
+        };
+        let (ta, tb) = (na.tiers.saturating_sub(1), nb.tiers.saturating_sub(1));
+        let program = &self.plant.program;
+        let link_decl = self.plant.get(link.instance).decl;
+        let link_name = program.decl(link_decl).name.clone().unwrap_or_default();
+        let (medium_name, delay) = match link.medium {
+            Some(m) => {
+                let medium = self.net.media[m as usize];
+                (program.decl(medium.decl).name.clone().unwrap_or_default(), medium.delay_s_per_m)
+            }
+            None => ("an unnamed medium".to_string(), None),
+        };
+        let term = Term {
+            what: format!("campus link {link_name}: {} of {medium_name}", format_quantity(link.distance_m, Dim::LENGTH)),
+            seconds: delay.map(|d| d * link.distance_m),
+            part: format!("{medium_name} propagation"),
+        };
+        Ok(self.join(a, b, ta, tb, Some(term)))
+    }
+
+    /// The worst path up side `a` to tier `ta`, through `middle` (a campus link) or the
+    /// shared top switch, and down side `b` from tier `tb`.
+    fn join(&self, a: &[u32], b: &[u32], ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
+        self.path(self.argmax(a, ta), self.argmax(b, tb), ta, tb, middle)
+    }
+
+    /// The path from endpoint `wa` up to tier `ta`, through `middle` or the shared top
+    /// switch, and down from tier `tb` to endpoint `wb`.
+    fn path(&self, wa: u32, wb: u32, ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
+        let (mut terms, top_a) = self.side_terms(wa, ta);
+        let (mut down, top_b) = self.side_terms(wb, tb);
+        match middle {
+            None => terms.extend(top_a.map(|s| self.switch_term(s))),
+            Some(link) => {
+                terms.extend(top_a.map(|s| self.switch_term(s)));
+                terms.push(link);
+                terms.extend(top_b.map(|s| self.switch_term(s)));
+            }
+        }
+        down.reverse();
+        terms.extend(down);
+        let seconds = terms.iter().filter_map(|t| t.seconds).sum();
+        WorstPath { seconds, terms, from: wa, to: wb }
+    }
+}
+
+/// The query: the route table of the generated network. Only meaningful where the network
+/// was built (see [`crate::pipeline`]).
+#[salsa::tracked]
+pub fn routes(db: &dyn salsa::Database, project: crate::source::Project) -> Arc<RouteTable> {
+    let plant = crate::plant::plant(db, project);
+    Arc::new(RouteTable::new(plant, super::build::network(db, project)))
+}

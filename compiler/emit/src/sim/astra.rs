@@ -1,0 +1,62 @@
+//! ASTRA-sim's analytical back end: `network.yml` (one dimension per hierarchy level) and
+//! `system.json`.
+
+use super::emitter::SimEmitter;
+use super::ns3::decimal;
+use std::io::{self, Write};
+
+impl SimEmitter<'_> {
+    /// `astra-sim/network.yml`: one dimension per level of the exported part.
+    pub(super) fn write_astra_network(&self, out: &mut dyn Write) -> io::Result<()> {
+        let h = &self.graph.hierarchy;
+        writeln!(out, "# ASTRA-sim analytical network, written by Fabric {} from {}.", env!("CARGO_PKG_VERSION"), self.spec)?;
+        match h.fabric {
+            Some(f) => writeln!(
+                out,
+                "# Fabric `{}`: {} GPUs = {}.",
+                self.net.fabrics[f as usize].name,
+                h.gpus.len(),
+                h.dimensions.iter().map(|d| d.npus.to_string()).collect::<Vec<_>>().join(" x ")
+            )?,
+            None => writeln!(out, "# The spec has no GPU on a fabric: no dimension to export.")?,
+        }
+        for d in &h.dimensions {
+            let unknown = if d.unknown.is_empty() { String::new() } else { format!("; no figure, counted as 0: {}", d.unknown.join(", ")) };
+            writeln!(out, "# {}: {} NPUs{unknown}", d.level, d.npus)?;
+        }
+        for line in &h.left_out {
+            writeln!(out, "# left out: {line}")?;
+        }
+        let list = |values: Vec<String>| format!("[ {} ]", values.join(", "));
+        writeln!(out, "topology: {}", list(h.dimensions.iter().map(|d| d.topology.to_string()).collect()))?;
+        writeln!(out, "npus_count: {}", list(h.dimensions.iter().map(|d| d.npus.to_string()).collect()))?;
+        writeln!(
+            out,
+            "bandwidth: {}  # GB/s per NPU, one direction",
+            list(h.dimensions.iter().map(|d| decimal(d.bandwidth_bytes_per_s / 1e9)).collect())
+        )?;
+        writeln!(out, "latency: {}  # ns, worst one-way", list(h.dimensions.iter().map(|d| decimal(d.latency_s * 1e9)).collect()))?;
+        Ok(())
+    }
+
+    /// `astra-sim/system.json`: collectives per dimension and the GPUs' memory bandwidth.
+    pub(super) fn write_astra_system(&self, out: &mut dyn Write) -> io::Result<()> {
+        let h = &self.graph.hierarchy;
+        let per_dim = |algorithm: &str| serde_json::Value::from(vec![algorithm; h.dimensions.len()]);
+        let mut system = serde_json::Map::new();
+        system.insert("scheduling-policy".into(), "LIFO".into());
+        system.insert("endpoint-delay".into(), 10.into());
+        system.insert("active-chunks-per-dimension".into(), 1.into());
+        system.insert("preferred-dataset-splits".into(), 4.into());
+        system.insert("all-reduce-implementation".into(), per_dim("ring"));
+        system.insert("all-gather-implementation".into(), per_dim("ring"));
+        system.insert("reduce-scatter-implementation".into(), per_dim("ring"));
+        system.insert("all-to-all-implementation".into(), per_dim("direct"));
+        system.insert("collective-optimization".into(), "localBWAware".into());
+        let mem = h.local_mem_bytes_per_s.map_or(0.0, |b| (b / 1e9 * 1000.0).round() / 1000.0);
+        system.insert("local-mem-bw".into(), serde_json::json!(mem));
+        system.insert("boost-mode".into(), 0.into());
+        serde_json::to_writer_pretty(&mut *out, &serde_json::Value::Object(system))?;
+        out.write_all(b"\n")
+    }
+}
