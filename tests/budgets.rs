@@ -222,6 +222,6 @@ fn generated_campus_network_keeps_its_invariants() {
     let mut seen = std::collections::HashSet::new();
     for e in &net.endpoints {
         assert!(seen.insert((e.nic, e.port)));
-        assert_eq!(net.switches[e.leaf as usize].tier, 0);
+        assert_eq!(net.switches[e.leaf as usize].tier, fabric_core::network::Tier::Leaf);
     }
 }

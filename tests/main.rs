@@ -11,4 +11,5 @@ mod kubernetes;
 mod registry;
 mod sim;
 mod slo;
+mod tidy;
 mod ui;

@@ -11,9 +11,7 @@
 //! limit, and times each from sending `didChange` to receiving the `publishDiagnostics` of
 //! that version. The time includes the server's debounce, which it prints separately.
 
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -29,42 +27,12 @@ fn main() {
     std::fs::write(&path, &text).expect("write spec");
     let uri = format!("file://{}", path.display());
 
-    let mut child =
-        Command::new(fabric).arg("lsp").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("fabric lsp");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut send = |v: Value| {
-        let body = serde_json::to_vec(&v).expect("json");
-        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write");
-        stdin.write_all(&body).expect("write");
-        stdin.flush().expect("flush");
-    };
-    let mut read = move || -> Value {
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            stdout.read_line(&mut line).expect("read");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(n) = line.strip_prefix("Content-Length: ") {
-                length = n.parse().expect("length");
-            }
-        }
-        let mut body = vec![0; length];
-        stdout.read_exact(&mut body).expect("body");
-        serde_json::from_slice(&body).expect("json")
-    };
-
-    send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "processId": null, "capabilities": {} } }));
-    while read()["id"] != 1 {}
-    send(json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+    let mut client = fabric_lsp::client::Client::start(fabric, Duration::from_secs(600));
+    client.request("initialize", json!({ "processId": null, "capabilities": {} }));
+    client.notify("initialized", json!({}));
     let opened = Instant::now();
-    send(
-        json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": { "uri": uri, "languageId": "fabric", "version": 1, "text": text } } }),
-    );
-    wait_diagnostics(&mut read, 1);
+    client.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "fabric", "version": 1, "text": text } }));
+    wait_diagnostics(&mut client, 1);
     let first = opened.elapsed();
 
     let mut times = Vec::new();
@@ -79,16 +47,13 @@ fn main() {
             "text": format!("  power_limit = {kw} kW\n"),
         });
         let sent = Instant::now();
-        send(
-            json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": { "textDocument": { "uri": uri, "version": version }, "contentChanges": [change] } }),
-        );
-        wait_diagnostics(&mut read, version);
+        client.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [change] }));
+        wait_diagnostics(&mut client, version);
         times.push(sent.elapsed());
     }
-    send(json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null }));
-    while read()["id"] != 2 {}
-    send(json!({ "jsonrpc": "2.0", "method": "exit", "params": null }));
-    child.wait().ok();
+    client.request("shutdown", json!(null));
+    client.notify("exit", json!(null));
+    client.child.wait().ok();
     std::fs::remove_dir_all(&dir).ok();
 
     times.sort();
@@ -106,15 +71,11 @@ fn main() {
     println!("after the debounce: median {:.1} ms, p90 {:.1} ms", ms(pick(0.5)) - debounce, ms(pick(0.9)) - debounce);
 }
 
-fn wait_diagnostics(read: &mut impl FnMut() -> Value, version: i64) {
-    loop {
-        let m = read();
-        if m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == version {
-            let errors = m["params"]["diagnostics"].as_array().map_or(0, Vec::len);
-            assert_eq!(errors, 0, "the generated spec has diagnostics: {m}");
-            return;
-        }
-    }
+fn wait_diagnostics(client: &mut fabric_lsp::client::Client, version: i64) {
+    let m = client.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == version);
+    let errors = m["params"]["diagnostics"].as_array().map_or(0, Vec::len);
+    assert_eq!(errors, 0, "the generated spec has diagnostics: {m}");
+    client.notifications.clear();
 }
 
 /// A spec of about `lines` lines: rack types of 5 lines each (a third of the file), and a

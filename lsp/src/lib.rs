@@ -8,6 +8,7 @@
 //! A panic in a feature is caught and answered as an internal error: the server keeps
 //! serving. Logs go to the client (`window/logMessage`), never to stdout.
 
+pub mod client;
 pub mod features;
 pub mod position;
 pub mod workspace;
@@ -380,7 +381,7 @@ impl LanguageServer for Backend {
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri;
         let Some(key) = uri_key(&uri) else { return Ok(None) };
-        self.with(|ws| Some(features::code_actions(ws, &key, &uri, &params.context.diagnostics)))
+        self.with(|ws| Some(features::code_actions(ws, &key, &params.context.diagnostics)))
     }
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {

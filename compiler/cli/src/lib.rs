@@ -56,6 +56,16 @@ pub fn check_source(path: &Path, text: String) -> std::io::Result<Checked> {
     Ok(Checked { db, project, diagnostics })
 }
 
+/// The syntax diagnostics of one file's text, parsed alone (what `fabric fmt` reports when it
+/// cannot format a file), with the database that holds the file for rendering.
+pub fn syntax_diagnostics(path: &Path, text: String) -> (Database, Vec<fabric_core::diagnostic::Diagnostic>) {
+    let db = Database::default();
+    let shown = path.to_string_lossy().into_owned();
+    let file = SourceFile::new(&db, fabric_core::load::file_key(path), shown, text);
+    let diagnostics = fabric_core::resolve::syntax_diagnostics(&db, file);
+    (db, diagnostics)
+}
+
 pub use fabric_core::diagnostic::{LineColumn, line_column};
 
 struct Files {

@@ -359,16 +359,8 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> miette::Result<ExitCode> 
             Ok(f) => f,
             Err(_) => {
                 failed = true;
-                if let Ok(checked) = fabric_cli::check_source(path, text) {
-                    let syntax: Vec<_> = checked
-                        .diagnostics
-                        .iter()
-                        // The parser's codes: syntax (E01xx) and the limits it enforces (E0901, E0903, E0904, E0907).
-                        .filter(|d| d.code.as_str().starts_with("E01") || ["E0901", "E0903", "E0904", "E0907"].contains(&d.code.as_str()))
-                        .cloned()
-                        .collect();
-                    eprint!("{}", fabric_cli::render_human(&checked.db, &syntax, color));
-                }
+                let (db, syntax) = fabric_cli::syntax_diagnostics(path, text);
+                eprint!("{}", fabric_cli::render_human(&db, &syntax, color));
                 eprintln!("error: `{}` has syntax errors; it was not formatted", path.display());
                 continue;
             }

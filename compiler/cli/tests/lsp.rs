@@ -4,111 +4,17 @@
 //! diagnostic, shutdown, exit), and a second session of malformed and unknown requests.
 
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// How long any one answer may take before the test fails (never reached when healthy).
 const PATIENCE: Duration = Duration::from_secs(120);
 
-struct Session {
-    child: Child,
-    stdin: ChildStdin,
-    incoming: Receiver<Value>,
-    next_id: i64,
-    /// Notifications seen while waiting for something else.
-    notifications: Vec<Value>,
-}
+type Session = fabric_lsp::client::Client;
 
-impl Session {
-    fn start() -> Session {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("fabric lsp starts");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(n) = line.strip_prefix("Content-Length: ") {
-                        length = n.parse().expect("a length");
-                    }
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let value: Value = serde_json::from_slice(&body).expect("the server writes JSON");
-                if tx.send(value).is_err() {
-                    return;
-                }
-            }
-        });
-        Session { child, stdin, incoming: rx, next_id: 1, notifications: Vec::new() }
-    }
-
-    fn send(&mut self, message: &Value) {
-        self.send_raw(&serde_json::to_vec(message).expect("JSON"));
-    }
-
-    fn send_raw(&mut self, body: &[u8]) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).expect("write");
-        self.stdin.write_all(body).expect("write");
-        self.stdin.flush().expect("flush");
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
-    }
-
-    /// Sends a request and returns its whole response (`result` or `error`).
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        self.wait(|m| m["id"] == json!(id) && m.get("method").is_none())
-    }
-
-    fn wait(&mut self, mut wanted: impl FnMut(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.incoming.recv_timeout(left) {
-                Ok(m) if wanted(&m) => return m,
-                Ok(m) => {
-                    // Answer requests from the server (none expected, but never leave one hanging).
-                    if m.get("id").is_some() && m.get("method").is_some() {
-                        self.send(&json!({ "jsonrpc": "2.0", "id": m["id"], "result": null }));
-                    }
-                    self.notifications.push(m);
-                }
-                Err(RecvTimeoutError::Timeout) => panic!("no answer in {PATIENCE:?}; seen: {:#?}", self.notifications),
-                Err(RecvTimeoutError::Disconnected) => panic!("the server closed its output"),
-            }
-        }
-    }
-
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
-        let m = self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
-        m["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
-    }
+/// A server started from the binary under test.
+fn start() -> Session {
+    Session::start(env!("CARGO_BIN_EXE_fabric"), PATIENCE)
 }
 
 fn uri(path: &std::path::Path) -> String {
@@ -123,7 +29,7 @@ fn open_one(text: &str) -> (Session, String, Vec<Value>, tempfile::TempDir) {
     let path = root.join("spec.fabric");
     std::fs::write(&path, text).expect("write");
     let doc = uri(&path);
-    let mut s = Session::start();
+    let mut s = start();
     s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
     s.notify("initialized", json!({}));
     s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": doc, "languageId": "fabric", "version": 1, "text": text } }));
@@ -190,7 +96,7 @@ fn a_whole_session_over_stdio() {
     std::fs::write(root.join("racks.fabric"), RACKS).expect("write");
     std::fs::write(root.join("main.fabric"), MAIN).expect("write");
     let (main_uri, racks_uri) = (uri(&root.join("main.fabric")), uri(&root.join("racks.fabric")));
-    let mut s = Session::start();
+    let mut s = start();
 
     let init = s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
     let caps = &init["result"]["capabilities"];
@@ -316,7 +222,7 @@ fn malformed_and_unknown_requests_get_answers_and_the_server_keeps_serving() {
     let broken = "site lab {\n  building b1 {\n    hall h1 { row r1 { rack k1: \n";
     std::fs::write(&path, broken).expect("write");
     let doc = uri(&path);
-    let mut s = Session::start();
+    let mut s = start();
     s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
     s.notify("initialized", json!({}));
     s.send_raw(b"{ this is not json");

@@ -46,19 +46,19 @@ pub struct ClusterNode {
 
 /// Who waits for a service's answers.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord)]
-pub enum Tier {
+pub enum ServiceTier {
     /// Agents calling agents: sub-millisecond round trips.
     Agent,
     /// People: hundreds of milliseconds are fine.
     Human,
 }
 
-impl Tier {
+impl ServiceTier {
     /// Its name in specs and PriorityClass names.
     pub fn name(self) -> &'static str {
         match self {
-            Tier::Agent => "agent",
-            Tier::Human => "human",
+            ServiceTier::Agent => "agent",
+            ServiceTier::Human => "human",
         }
     }
 }
@@ -73,7 +73,7 @@ pub struct ClusterService {
     /// Its namespace.
     pub namespace: String,
     /// Its tier.
-    pub tier: Tier,
+    pub tier: ServiceTier,
     /// Replicas.
     pub replicas: u32,
     /// GPUs per replica.
@@ -384,14 +384,14 @@ impl Builder<'_> {
             }
             names.insert(format!("{namespace}/{name}"), root);
             let tier = match slo.and_then(|s| program.field(s, "tier")).and_then(|f| f.text().map(str::to_string)).as_deref() {
-                Some("human") => Tier::Human,
-                Some(_) => Tier::Agent,
+                Some("human") => ServiceTier::Human,
+                Some(_) => ServiceTier::Agent,
                 None => {
                     let rtt = slo.and_then(|s| program.decl(s).bounds.iter().find(|b| b.name == "rtt")).and_then(|b| match b.value {
                         Value::Number { value, .. } => Some(value),
                         _ => None,
                     });
-                    if rtt.is_some_and(|r| r < 0.2) { Tier::Agent } else { Tier::Human }
+                    if rtt.is_some_and(|r| r < 0.2) { ServiceTier::Agent } else { ServiceTier::Human }
                 }
             };
             let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0).max(0.0) as u32;

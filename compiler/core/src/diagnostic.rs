@@ -173,6 +173,24 @@ pub struct Suggestion {
     pub replacement: String,
 }
 
+impl Suggestion {
+    /// The fix of a "did you mean": replace `span` of `file` with `text`.
+    pub fn replace(file: SourceFile, span: Span, text: &str) -> Suggestion {
+        Suggestion { title: format!("Replace with `{text}`"), file, span, replacement: text.to_string() }
+    }
+
+    /// The fix of a name the stdlib has: insert `import <import>` as a line at `offset` of
+    /// `file` (after its leading comments and imports).
+    pub fn add_import(file: SourceFile, offset: u32, import: &str) -> Suggestion {
+        Suggestion {
+            title: format!("Add `import {import}`"),
+            file,
+            span: Span::new(offset, offset),
+            replacement: format!("import {import}\n"),
+        }
+    }
+}
+
 /// One problem found in a spec.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Diagnostic {
@@ -231,6 +249,12 @@ impl Diagnostic {
         self
     }
     /// Sets the fix that can be applied as is.
+    /// Attaches the fix of a "did you mean": replace the primary span with `text`.
+    pub fn with_replacement(self, text: &str) -> Self {
+        let fix = Suggestion::replace(self.primary.file, self.primary.span, text);
+        self.with_suggestion(fix)
+    }
+    /// Attaches a fix.
     pub fn with_suggestion(mut self, suggestion: Suggestion) -> Self {
         self.suggestion = Some(suggestion);
         self

@@ -213,7 +213,7 @@ pub fn build(plant: &Plant, network: &Network) -> Inventory {
         inv.devices.push(Device {
             source: DeviceSource::Switch(s as u32),
             name: switch_name(plant, network, s as u32),
-            role: ["leaf-switch", "spine-switch", "core-switch"][sw.tier.min(2) as usize],
+            role: ["leaf-switch", "spine-switch", "core-switch"][sw.tier.index() as usize],
             device_type: sw.ty,
             rack: sw.rack,
             position_u,

@@ -196,3 +196,16 @@ pub fn file_import_key(from: &str, path: &str) -> String {
     let base = std::path::Path::new(from).parent().unwrap_or(std::path::Path::new(""));
     normalize(&base.join(path)).to_string_lossy().into_owned()
 }
+
+/// The line where a new `import` goes: after the file's leading blank lines, comments and
+/// imports (0-based).
+pub fn import_line(text: &str) -> u32 {
+    text.lines().take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("//") || l.trim_start().starts_with("import")).count()
+        as u32
+}
+
+/// The byte offset of [`import_line`]: where an inserted `import` line starts.
+pub fn import_offset(text: &str) -> u32 {
+    let line = import_line(text) as usize;
+    text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() as u32
+}

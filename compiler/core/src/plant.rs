@@ -6,10 +6,11 @@
 //! come from, and links are indexes. The expansion limit is checked on counts before any
 //! instance is allocated.
 
-use crate::diagnostic::{Diagnostic, Label, codes, did_you_mean};
+use crate::diagnostic::{Diagnostic, Label, Suggestion, codes, did_you_mean};
 use crate::resolve::{DeclId, FieldRef, Matcher, PathSegment, PlantPath, Program, Value};
 use crate::schema::{Kind, Role};
 use crate::source::Limits;
+use fabric_syntax::Span;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -130,7 +131,15 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
                 _ => None,
             };
             d = match (suggestion, miss.candidates.is_empty()) {
-                (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                (Some(s), _) => {
+                    // Only the name is replaced; an index after it stays.
+                    let written = match &segment.matcher {
+                        Matcher::Name(name, _) => name.len() as u32,
+                        _ => segment.span.end - segment.span.start,
+                    };
+                    let name_span = Span::new(segment.span.start, segment.span.start + written);
+                    d.with_help(format!("did you mean `{s}`?")).with_suggestion(Suggestion::replace(path.file, name_span, s))
+                }
                 (None, true) => d.with_help(format!("{place} there is nothing to match")),
                 (None, false) => {
                     let mut shown: Vec<String> = miss.candidates.iter().take(8).map(|c| format!("`{c}`")).collect();

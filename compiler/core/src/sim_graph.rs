@@ -19,6 +19,7 @@
 //! the group size that keeps the most GPUs) and W0804 names what was left out.
 
 use crate::diagnostic::{Diagnostic, Label, codes};
+use crate::network::Tier;
 use crate::network::route::{RouteTable, Router, WorstPath};
 use crate::network::{End, Network, fabric_building};
 use crate::plant::{InstanceId, Plant};
@@ -319,7 +320,7 @@ fn campus_links(plant: &Plant, net: &Network, first_generated: u32, g: &mut SimG
                 .flat_map(|&f| {
                     let fabric = &net.fabrics[f as usize];
                     let top = fabric.tiers.saturating_sub(1);
-                    fabric.switches.clone().filter(move |&s| net.switches[s as usize].tier == top)
+                    fabric.switches.clone().filter(move |&s| net.switches[s as usize].tier.index() == top)
                 })
                 .collect()
         });
@@ -542,12 +543,12 @@ fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) ->
         }
     };
     push("nvlink", d, nvlink, None);
-    push("leaf", l, nic, Some(router.worst_at(&endpoints, 0)));
+    push("leaf", l, nic, Some(router.worst_at(&endpoints, Tier::Leaf)));
     if tiers > 2 {
-        push("spine", s, nic, Some(router.worst_at(&endpoints, 1)));
-        push("core", p, nic, Some(router.worst_at(&endpoints, 2)));
+        push("spine", s, nic, Some(router.worst_at(&endpoints, Tier::Spine)));
+        push("core", p, nic, Some(router.worst_at(&endpoints, Tier::Core)));
     } else {
-        push("spine", s * p, nic, Some(router.worst_at(&endpoints, 1)));
+        push("spine", s * p, nic, Some(router.worst_at(&endpoints, Tier::Spine)));
     }
     h
 }

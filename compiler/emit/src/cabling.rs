@@ -248,7 +248,7 @@ impl<'a> Cabling<'a> {
                 DeviceSource::Switch(s) => {
                     let sw = self.net.switches[s as usize];
                     let fabric = self.net.fabrics.get(sw.fabric as usize).map_or("", |f| f.name.as_str());
-                    let tier = fabric_core::network::TIER_NAMES[sw.tier.min(2) as usize];
+                    let tier = sw.tier.name();
                     format!("fabric {fabric} {tier} {}", sw.number)
                 }
             };
@@ -455,7 +455,7 @@ impl<'a> Cabling<'a> {
             let record = PlanCable {
                 label,
                 fabric: self.net.fabrics.get(cable.fabric as usize).map_or("", |f| f.name.as_str()),
-                tier: cable.tier,
+                tier: cable.tier.index(),
                 a: end(a_dev, a_name, cable.a, cable.optic_a),
                 b: end(b_dev, b_name, cable.b, cable.optic_b),
                 medium: self.name(medium.decl),

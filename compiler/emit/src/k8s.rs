@@ -12,7 +12,7 @@ use crate::k8s_api::{
     Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
     Quantity, ResourceRequirements, ServicePort, ServiceSpec, Toleration,
 };
-use fabric_core::cluster::{Cluster, ClusterService, Tier};
+use fabric_core::cluster::{Cluster, ClusterService, ServiceTier};
 use fabric_core::plant::Plant;
 use fabric_core::resolve::Program;
 use fabric_core::schema::Kind;
@@ -26,10 +26,10 @@ pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 pub const DEFAULT_IMAGE: &str = "vllm/vllm-openai:latest";
 
 /// The PriorityClass of a tier, and its value (agent-facing above human-facing).
-pub fn priority_class(tier: Tier) -> (&'static str, i32) {
+pub fn priority_class(tier: ServiceTier) -> (&'static str, i32) {
     match tier {
-        Tier::Agent => ("fabric-agent-facing", 100_000),
-        Tier::Human => ("fabric-human-facing", 10_000),
+        ServiceTier::Agent => ("fabric-agent-facing", 100_000),
+        ServiceTier::Human => ("fabric-human-facing", 10_000),
     }
 }
 
@@ -210,15 +210,15 @@ impl<'a> Kubernetes<'a> {
     }
 
     fn write_priority_classes(&self, out: &mut dyn Write) -> io::Result<()> {
-        let mut tiers: Vec<Tier> = self.cluster.services.iter().map(|s| s.tier).collect();
+        let mut tiers: Vec<ServiceTier> = self.cluster.services.iter().map(|s| s.tier).collect();
         tiers.sort();
         tiers.dedup();
         let mut docs = Vec::new();
         for tier in tiers {
             let (name, value) = priority_class(tier);
             let description = match tier {
-                Tier::Agent => "Agent-facing inference: agents call each other and wait on every round trip.",
-                Tier::Human => "Human-facing inference: people tolerate hundreds of milliseconds.",
+                ServiceTier::Agent => "Agent-facing inference: agents call each other and wait on every round trip.",
+                ServiceTier::Human => "Human-facing inference: people tolerate hundreds of milliseconds.",
             };
             let object = PriorityClass {
                 metadata: meta(name, None),

@@ -2,7 +2,6 @@
 //! the pluggable equivalent, latencies, services and diagnostics, all in SI units with the
 //! unit in the key. `fabric report` prints the same figures as tables.
 
-use fabric_core::check::power::annual_energy_j;
 use fabric_core::diagnostic::line_column;
 use fabric_core::network::{RackRef, rack_name};
 use fabric_core::pipeline::{budgets, check, network};
@@ -259,18 +258,10 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
     let counts = plant.count_by_kind();
     let count = |k: Kind| counts.get(&k).copied().unwrap_or(0) as u64;
     let mut entities = Vec::new();
-    let (mut it_total, mut facility_total, mut energy) = (0.0, 0.0, None::<f64>);
     for i in 0..plant.instances.len() {
         let id = InstanceId(i as u32);
         let kind = plant.kind(id);
         let limit = plant.field(id, "power_limit").and_then(|f| f.number());
-        if kind == Kind::Site {
-            it_total += it(id);
-            facility_total += it(id) * plant.inherited_number(id, "pue").unwrap_or(1.0);
-            if let Some(e) = annual_energy_j(plant, power, id) {
-                energy = Some(energy.unwrap_or(0.0) + e);
-            }
-        }
         if matches!(kind, Kind::Site | Kind::Building | Kind::Hall | Kind::Row) || (limit.is_some() && kind == Kind::Rack) {
             entities.push(Entity {
                 path: plant.path(id),
@@ -368,9 +359,9 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
             switches: count(Kind::Switch) + generated_switches,
             cables: network.cables.len() as u64,
             transceivers: power.fabrics.iter().map(|f| f.transceivers).sum(),
-            it_power_w: it_total,
-            facility_power_w: facility_total,
-            annual_energy_j: energy,
+            it_power_w: power.site_it_w,
+            facility_power_w: power.facility_power_w,
+            annual_energy_j: power.annual_energy_j,
         },
         entities,
         fabrics,

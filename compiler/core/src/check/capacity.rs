@@ -2,7 +2,7 @@
 //! cables that cross it. (Fat-tree feasibility, switch ports, spine-rack room and cable
 //! reach are found while the network is generated, in `network`.)
 
-use super::Budgets;
+use super::figures::Budgets;
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::network::{Network, RackRef};
 use crate::plant::{InstanceId, Plant};

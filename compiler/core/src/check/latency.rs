@@ -8,7 +8,7 @@
 //! on each side, so it is an upper bound on every real path of the fat tree; parts without a
 //! published latency count as zero and are named, so a violation is certain.
 
-use super::{Budgets, LatencyFigure};
+use super::figures::{Budgets, LatencyFigure};
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::network::Network;
 use crate::network::route::{NoPath, Router};

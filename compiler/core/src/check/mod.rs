@@ -5,42 +5,16 @@
 
 pub mod asserts;
 pub mod capacity;
+mod figures;
 pub mod latency;
 pub mod power;
 pub mod slo;
 
-use crate::diagnostic::Diagnostic;
+pub use figures::{Budgets, LatencyFigure};
+
 use crate::network::Network;
 use crate::network::route::{RouteTable, Router};
 use crate::plant::Plant;
-
-/// One latency the spec evaluates (a `latency(a, b)`, an `rtt` SLO, or a campus link).
-#[derive(Clone, PartialEq, Debug)]
-pub struct LatencyFigure {
-    /// One end, as written or as the instance's path.
-    pub from: String,
-    /// The other end.
-    pub to: String,
-    /// The worst one-way latency, in seconds (a lower bound where `unknown` is not empty).
-    pub worst_one_way_s: f64,
-    /// Parts on the path without a latency figure, counted as zero.
-    pub unknown: Vec<String>,
-}
-
-/// Everything the budget checks computed.
-#[derive(Clone, PartialEq, Debug, Default)]
-pub struct Budgets {
-    /// Power figures.
-    pub power: power::PowerBudget,
-    /// Latencies evaluated, in source order, then campus links.
-    pub latencies: Vec<LatencyFigure>,
-    /// The two GPUs farthest apart (NICs where a node has no GPU), `None` without a fabric.
-    pub farthest: Option<LatencyFigure>,
-    /// Every inference service with the SLO model's figures, in source order.
-    pub services: Vec<slo::ServiceEstimate>,
-    /// Problems found.
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// Runs every budget check.
 pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
@@ -57,7 +31,7 @@ pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
         LatencyFigure { from: name(w.from), to: name(w.to), worst_one_way_s: w.seconds, unknown: w.unknown() }
     });
     slo::check(plant, &router, &mut budgets);
-    asserts::check(plant, network, &router, &mut budgets);
+    asserts::check(plant, &router, &mut budgets);
     budgets
 }
 

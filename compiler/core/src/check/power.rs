@@ -2,7 +2,9 @@
 //! transceivers on its ports and the fabric switches placed in it), checked against every
 //! `power_limit`, and IT power × `pue` against every `facility_limit`.
 
-use super::Budgets;
+pub use super::figures::{FabricOptics, PowerBudget};
+
+use super::figures::Budgets;
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::network::{End, Network, RackRef, rack_name};
 use crate::plant::{InstanceId, Plant};
@@ -16,40 +18,6 @@ pub const HEADROOM_WARNING: f64 = 0.05;
 
 /// Seconds in a (365-day) year, for annual energy.
 pub const SECONDS_PER_YEAR: f64 = 365.0 * 24.0 * 3600.0;
-
-/// Optics of one fabric as built, and as it would be with pluggable optics everywhere.
-#[derive(Clone, Copy, PartialEq, Debug, Default)]
-pub struct FabricOptics {
-    /// Pluggable transceivers.
-    pub transceivers: u64,
-    /// Power of the transceivers and active cable ends, in watts.
-    pub optics_power_w: f64,
-    /// Transceivers with a pluggable transceiver at every switch port too.
-    pub pluggable_transceivers: u64,
-    /// Their power, in watts.
-    pub pluggable_optics_power_w: f64,
-    /// Power of the fabric's switches (with co-packaged optics where they have them).
-    pub switch_power_w: f64,
-    /// Switches without a power figure (not counted).
-    pub switches_without_power: u32,
-    /// Transceivers without a power figure (not counted).
-    pub transceivers_without_power: u64,
-}
-
-/// The power figures of a spec.
-#[derive(Clone, PartialEq, Debug, Default)]
-pub struct PowerBudget {
-    /// IT power of every plant instance, in watts.
-    pub it_power_w: Vec<f64>,
-    /// Transceiver power inside every plant instance, in watts.
-    pub optics_w: Vec<f64>,
-    /// IT power of every generated rack, in watts.
-    pub generated_rack_w: Vec<f64>,
-    /// Power of every generated switch with the transceivers in its ports, in watts.
-    pub switch_w: Vec<f64>,
-    /// Per fabric.
-    pub fabrics: Vec<FabricOptics>,
-}
 
 /// The fix that raises a power limit to the IT power plus 5 % headroom (the W0401 line),
 /// rounded up to a whole kilowatt.
@@ -148,7 +116,25 @@ pub fn compute(plant: &Plant, network: &Network) -> PowerBudget {
             optics[p.0 as usize] += optics[i];
         }
     }
-    PowerBudget { it_power_w: total, optics_w: optics, generated_rack_w: generated, switch_w, fabrics }
+    let mut budget = PowerBudget {
+        it_power_w: total,
+        optics_w: optics,
+        generated_rack_w: generated,
+        switch_w,
+        fabrics,
+        site_it_w: 0.0,
+        facility_power_w: 0.0,
+        annual_energy_j: None,
+    };
+    for site in plant.roots().filter(|&r| plant.kind(r) == Kind::Site).collect::<Vec<_>>() {
+        let it = budget.it_power_w[site.0 as usize];
+        budget.site_it_w += it;
+        budget.facility_power_w += it * plant.inherited_number(site, "pue").unwrap_or(1.0);
+        if let Some(e) = annual_energy_j(plant, &budget, site) {
+            budget.annual_energy_j = Some(budget.annual_energy_j.unwrap_or(0.0) + e);
+        }
+    }
+    budget
 }
 
 /// One group of contributors to an instance's power: `count` children of one type.

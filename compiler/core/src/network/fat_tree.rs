@@ -61,7 +61,7 @@ impl Generator<'_> {
         let mut eor: HashMap<InstanceId, u32> = HashMap::new(); // row -> current eor rack
         let leaf_units = program.field(leaf_ty, "units").and_then(|f| f.number()).unwrap_or(1.0);
         let mut leaves: Vec<u32> = Vec::new();
-        let mut pending: Vec<(End, End, u8)> = Vec::new();
+        let mut pending: Vec<(End, End, Tier)> = Vec::new();
         for ((group, _rail), eps) in &groups {
             for chunk in eps.chunks(down as usize) {
                 let rack = if top_of_rack {
@@ -73,7 +73,7 @@ impl Generator<'_> {
                 let sw = self.net.switches.len() as u32;
                 self.net.switches.push(Switch {
                     fabric: fabric_index,
-                    tier: 0,
+                    tier: Tier::Leaf,
                     ty: leaf_ty,
                     number: leaves.len() as u32 + 1,
                     pod: 0,
@@ -82,7 +82,7 @@ impl Generator<'_> {
                 });
                 leaves.push(sw);
                 for &(nic, port) in chunk {
-                    pending.push((End::Nic { nic, port }, End::Switch { switch: sw, port: 0 }, 0));
+                    pending.push((End::Nic { nic, port }, End::Switch { switch: sw, port: 0 }, Tier::Leaf));
                 }
             }
         }
@@ -244,7 +244,7 @@ impl Generator<'_> {
         shape: &Shape,
         leaves: &[u32],
         endpoint_count: usize,
-        pending: &mut Vec<(End, End, u8)>,
+        pending: &mut Vec<(End, End, Tier)>,
     ) -> bool {
         let Shape { leaf_ty, radixes, k, down, up } = *shape;
         let name = name.to_string();
@@ -262,7 +262,7 @@ impl Generator<'_> {
                     let rack = spine_slots.place(self, fabric.types[1].unwrap_or(leaf_ty));
                     self.net.switches.push(Switch {
                         fabric: fabric_index,
-                        tier: 1,
+                        tier: Tier::Spine,
                         ty: fabric.types[1].unwrap_or(leaf_ty),
                         number: s + 1,
                         pod: 0,
@@ -272,7 +272,11 @@ impl Generator<'_> {
                 }
                 for &leaf in leaves {
                     for j in 0..up {
-                        pending.push((End::Switch { switch: leaf, port: 0 }, End::Switch { switch: first + j % spines, port: 0 }, 1));
+                        pending.push((
+                            End::Switch { switch: leaf, port: 0 },
+                            End::Switch { switch: first + j % spines, port: 0 },
+                            Tier::Spine,
+                        ));
                     }
                 }
                 fabric.counts[1] = spines;
@@ -296,7 +300,7 @@ impl Generator<'_> {
                         let rack = spine_slots.place(self, spine_ty);
                         self.net.switches.push(Switch {
                             fabric: fabric_index,
-                            tier: 1,
+                            tier: Tier::Spine,
                             ty: spine_ty,
                             number: p * up + j + 1,
                             pod: p,
@@ -312,7 +316,7 @@ impl Generator<'_> {
                         pending.push((
                             End::Switch { switch: leaf, port: 0 },
                             End::Switch { switch: first_spine + pod * up + j, port: 0 },
-                            1,
+                            Tier::Spine,
                         ));
                     }
                 }
@@ -323,7 +327,7 @@ impl Generator<'_> {
                         let rack = spine_slots.place(self, core_ty);
                         self.net.switches.push(Switch {
                             fabric: fabric_index,
-                            tier: 2,
+                            tier: Tier::Core,
                             ty: core_ty,
                             number: j * per_group + c + 1,
                             pod: 0,
@@ -339,7 +343,7 @@ impl Generator<'_> {
                             pending.push((
                                 End::Switch { switch: spine, port: 0 },
                                 End::Switch { switch: first_core + j * per_group + m % per_group, port: 0 },
-                                2,
+                                Tier::Core,
                             ));
                         }
                     }
@@ -355,7 +359,7 @@ impl Generator<'_> {
 
     /// Lays the queued cables: ports taken, lengths stocked, a medium chosen by reach and
     /// optics, campus crossings counted; E0604 and E0607 where they fail.
-    fn lay_cables(&mut self, decl: DeclId, name: &str, fabric_index: u32, pending: Vec<(End, End, u8)>, feasible: bool) {
+    fn lay_cables(&mut self, decl: DeclId, name: &str, fabric_index: u32, pending: Vec<(End, End, Tier)>, feasible: bool) {
         let plant = self.plant;
         let program = plant.program.clone();
         let name = name.to_string();
@@ -382,7 +386,7 @@ impl Generator<'_> {
         let mut unreachable: Option<(f64, u32, End, End)> = None;
         let mut missing_link: Option<(InstanceId, InstanceId)> = None;
         for (a, b, tier) in pending {
-            if !feasible && tier > 0 {
+            if !feasible && tier > Tier::Leaf {
                 continue;
             }
             let a = self.take_port(a);

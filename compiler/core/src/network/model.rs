@@ -6,8 +6,35 @@ use crate::plant::InstanceId;
 use crate::resolve::DeclId;
 use std::collections::HashMap;
 
-/// The names of the switch tiers, by [`Switch::tier`].
+/// The names of the switch tiers, by [`Tier::index`].
 pub const TIER_NAMES: [&str; 3] = ["leaf", "spine", "core"];
+
+/// A tier of a fat tree: where a switch sits, or the upper end of a cable.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub enum Tier {
+    /// Leaves: the endpoints' switches; also the tier of an endpoint's cable.
+    #[default]
+    Leaf,
+    /// Spines: above the leaves.
+    Spine,
+    /// Cores: above the spines of a 3-tier tree.
+    Core,
+}
+
+impl Tier {
+    /// Every tier, bottom first.
+    pub const ALL: [Tier; 3] = [Tier::Leaf, Tier::Spine, Tier::Core];
+
+    /// 0 for leaves, 1 for spines, 2 for cores (cable labels print it).
+    pub fn index(self) -> u8 {
+        self as u8
+    }
+
+    /// `leaf`, `spine` or `core`.
+    pub fn name(self) -> &'static str {
+        TIER_NAMES[self as usize]
+    }
+}
 
 /// Where a generated switch stands.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -24,7 +51,7 @@ pub struct Switch {
     /// Its fabric, an index into [`Network::fabrics`].
     pub fabric: u32,
     /// 0 for a leaf, 1 for a spine, 2 for a core.
-    pub tier: u8,
+    pub tier: Tier,
     /// Its switch type.
     pub ty: DeclId,
     /// Its number within its fabric's tier, from 1.
@@ -93,7 +120,7 @@ pub struct Cable {
     /// Its medium, an index into [`Network::media`].
     pub medium: u16,
     /// 0: endpoint to leaf, 1: leaf to spine, 2: spine to core.
-    pub tier: u8,
+    pub tier: Tier,
     /// Whether end `a` has a pluggable transceiver.
     pub optic_a: bool,
     /// Whether end `b` has a pluggable transceiver.
@@ -202,6 +229,13 @@ pub struct FabricNet {
     pub switches: std::ops::Range<u32>,
     /// Whether it was generated completely (no capacity error stopped it).
     pub complete: bool,
+}
+
+impl FabricNet {
+    /// The fabric's top tier: the spines of a 2-tier tree, the cores of a 3-tier one.
+    pub fn top(&self) -> Tier {
+        if self.tiers >= 3 { Tier::Core } else { Tier::Spine }
+    }
 }
 
 /// The generated networks of a spec.

@@ -20,14 +20,14 @@ pub fn fabric_building(plant: &Plant, net: &Network, fabric: u32) -> Option<Inst
 /// Every cable's label, `<fabric>-t<tier>-<nnnnnn>` numbered per fabric and tier in cable
 /// order (the cabling plan prints them; simulator files refer to them).
 pub fn cable_labels(net: &Network) -> Vec<String> {
-    let mut counters: BTreeMap<(u32, u8), u32> = BTreeMap::new();
+    let mut counters: BTreeMap<(u32, Tier), u32> = BTreeMap::new();
     net.cables
         .iter()
         .map(|c| {
             let n = counters.entry((c.fabric, c.tier)).or_insert(0);
             *n += 1;
             let fabric = net.fabrics.get(c.fabric as usize).map_or("", |f| f.name.as_str());
-            format!("{fabric}-t{}-{:06}", c.tier, n)
+            format!("{fabric}-t{}-{:06}", c.tier.index(), n)
         })
         .collect()
 }
@@ -44,7 +44,7 @@ pub fn end_name(plant: &Plant, net: &Network, end: End) -> String {
 pub fn switch_name(plant: &Plant, net: &Network, switch: u32) -> String {
     let s = net.switches[switch as usize];
     let fabric = &net.fabrics.get(s.fabric as usize).map_or(String::new(), |f| f.name.clone());
-    let tier = TIER_NAMES[s.tier.min(2) as usize];
+    let tier = s.tier.name();
     format!("{}.{fabric}_{tier}[{}]", rack_name(plant, net, s.rack), s.number)
 }
 

@@ -7,7 +7,7 @@
 //! on each side, so it is an upper bound on every real path of the fat tree; parts without a
 //! published latency count as zero and are named.
 
-use super::model::{End, Network, TIER_NAMES};
+use super::model::{End, FabricNet, Network, Tier};
 use super::names::fabric_building;
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
@@ -121,7 +121,7 @@ impl RouteTable {
         }
         let mut up2 = vec![(0.0, None); net.switches.len()];
         for (c, cable) in net.cables.iter().enumerate() {
-            if cable.tier != 1 {
+            if cable.tier != Tier::Spine {
                 continue;
             }
             if let (End::Switch { switch: leaf, .. }, End::Switch { switch: spine, .. }) = (cable.a, cable.b) {
@@ -176,7 +176,7 @@ impl<'a> Router<'a> {
 
     fn switch_term(&self, s: u32) -> Term {
         let sw = self.net.switches[s as usize];
-        let tier = TIER_NAMES[sw.tier.min(2) as usize];
+        let tier = sw.tier.name();
         let name = self.plant.program.decl(sw.ty).name.clone().unwrap_or_default();
         Term { what: format!("{tier} {name}"), seconds: self.table.switch_latency[s as usize], part: format!("{name} switch") }
     }
@@ -186,19 +186,19 @@ impl<'a> Router<'a> {
     }
 
     /// Latency from endpoint `e` up to the input of its tier-`t` switch (known parts).
-    fn side(&self, e: u32, t: u8) -> f64 {
+    fn side(&self, e: u32, t: Tier) -> f64 {
         let ep = self.net.endpoints[e as usize];
         let s0 = self.nic_latency(e).unwrap_or(0.0) + self.cable_delay(ep.cable);
         let leaf = ep.leaf as usize;
         match t {
-            0 => s0,
-            1 => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up1[leaf].0,
-            _ => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up2[leaf].0,
+            Tier::Leaf => s0,
+            Tier::Spine => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up1[leaf].0,
+            Tier::Core => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up2[leaf].0,
         }
     }
 
     /// The terms of [`Router::side`], and the tier-`t` switch it reaches.
-    fn side_terms(&self, e: u32, t: u8) -> (Vec<Term>, Option<u32>) {
+    fn side_terms(&self, e: u32, t: Tier) -> (Vec<Term>, Option<u32>) {
         let program = &self.plant.program;
         let ep = self.net.endpoints[e as usize];
         let nic_decl = self.plant.get(ep.nic).decl;
@@ -207,15 +207,15 @@ impl<'a> Router<'a> {
         let mut out = vec![Term { what: format!("NIC {nic_type}"), seconds: self.nic_latency(e), part: format!("{nic_type} NIC") }];
         self.cable_terms(ep.cable, &mut out);
         let mut top = Some(ep.leaf);
-        if t >= 1 {
+        if t >= Tier::Spine {
             out.push(self.switch_term(ep.leaf));
-            let cable = if t == 1 { self.table.up1[ep.leaf as usize].1 } else { self.table.up2[ep.leaf as usize].1 };
+            let cable = if t == Tier::Spine { self.table.up1[ep.leaf as usize].1 } else { self.table.up2[ep.leaf as usize].1 };
             top = None;
             if let Some(c) = cable {
                 self.cable_terms(c, &mut out);
                 if let End::Switch { switch: spine, .. } = self.net.cables[c as usize].b {
                     top = Some(spine);
-                    if t >= 2 {
+                    if t >= Tier::Core {
                         out.push(self.switch_term(spine));
                         top = None;
                         if let Some(c2) = self.table.up1[spine as usize].1 {
@@ -302,9 +302,9 @@ impl<'a> Router<'a> {
         best
     }
 
-    /// The worst path between endpoints of `set` that meet at tier `tier` (0: a leaf, 1: a
-    /// spine, 2: a core), as if every pair of them had to climb that high.
-    pub fn worst_at(&self, set: &[u32], tier: u8) -> WorstPath {
+    /// The worst path between endpoints of `set` that meet at tier `tier` (a leaf, a spine
+    /// or a core), as if every pair of them had to climb that high.
+    pub fn worst_at(&self, set: &[u32], tier: Tier) -> WorstPath {
         self.join(set, set, tier, tier, None)
     }
 
@@ -315,9 +315,9 @@ impl<'a> Router<'a> {
         let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
         let tier = self.meeting_tier(fabric, set.iter().copied());
         let apart = |x: u32, y: u32| match tier {
-            0 => x != y,
-            1 => leaf_of(x) != leaf_of(y),
-            _ => pod_of(x) != pod_of(y),
+            Tier::Leaf => x != y,
+            Tier::Spine => leaf_of(x) != leaf_of(y),
+            Tier::Core => pod_of(x) != pod_of(y),
         };
         let first = self.argmax(set, tier);
         let others: Vec<u32> = set.iter().copied().filter(|&e| apart(first, e)).collect();
@@ -327,7 +327,7 @@ impl<'a> Router<'a> {
         Some(self.path(first, self.argmax(&others, tier), tier, tier, None))
     }
 
-    fn argmax(&self, set: &[u32], t: u8) -> u32 {
+    fn argmax(&self, set: &[u32], t: Tier) -> u32 {
         let mut best = (f64::MIN, set[0]);
         for &e in set {
             let v = self.side(e, t);
@@ -343,18 +343,18 @@ impl<'a> Router<'a> {
         self.join(a, b, tier, tier, None)
     }
 
-    /// The lowest tier where every endpoint of `ends` (at least one) meets the others: 0 on
-    /// one leaf, 1 inside one pod or a 2-tier fabric, 2 across pods.
-    fn meeting_tier(&self, fabric: u32, ends: impl Iterator<Item = u32> + Clone) -> u8 {
+    /// The lowest tier where every endpoint of `ends` (at least one) meets the others: a
+    /// leaf, the spines inside one pod or of a 2-tier fabric, the cores across pods.
+    fn meeting_tier(&self, fabric: u32, ends: impl Iterator<Item = u32> + Clone) -> Tier {
         let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
         let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
-        let Some(first) = ends.clone().next() else { return 0 };
+        let Some(first) = ends.clone().next() else { return Tier::Leaf };
         if ends.clone().all(|e| leaf_of(e) == leaf_of(first)) {
-            0
+            Tier::Leaf
         } else if self.net.fabrics[fabric as usize].tiers == 2 || ends.clone().all(|e| pod_of(e) == pod_of(first)) {
-            1
+            Tier::Spine
         } else {
-            2
+            Tier::Core
         }
     }
 
@@ -368,7 +368,7 @@ impl<'a> Router<'a> {
         let Some(link) = link else {
             return Err(NoPath::NotJoined(na.name.clone(), nb.name.clone()));
         };
-        let (ta, tb) = (na.tiers.saturating_sub(1), nb.tiers.saturating_sub(1));
+        let (ta, tb) = (FabricNet::top(na), FabricNet::top(nb));
         let program = &self.plant.program;
         let link_decl = self.plant.get(link.instance).decl;
         let link_name = program.decl(link_decl).name.clone().unwrap_or_default();
@@ -389,13 +389,13 @@ impl<'a> Router<'a> {
 
     /// The worst path up side `a` to tier `ta`, through `middle` (a campus link) or the
     /// shared top switch, and down side `b` from tier `tb`.
-    fn join(&self, a: &[u32], b: &[u32], ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
+    fn join(&self, a: &[u32], b: &[u32], ta: Tier, tb: Tier, middle: Option<Term>) -> WorstPath {
         self.path(self.argmax(a, ta), self.argmax(b, tb), ta, tb, middle)
     }
 
     /// The path from endpoint `wa` up to tier `ta`, through `middle` or the shared top
     /// switch, and down from tier `tb` to endpoint `wb`.
-    fn path(&self, wa: u32, wb: u32, ta: u8, tb: u8, middle: Option<Term>) -> WorstPath {
+    fn path(&self, wa: u32, wb: u32, ta: Tier, tb: Tier, middle: Option<Term>) -> WorstPath {
         let (mut terms, top_a) = self.side_terms(wa, ta);
         let (mut down, top_b) = self.side_terms(wb, tb);
         match middle {

@@ -1,6 +1,7 @@
 //! The builtin functions: `sum`, `min`, `max`, `ceil`, `floor`, and `count`, `power` and
 //! `latency`, which the budgets stage computes.
 
+use super::fold::fold_aggregate;
 use super::model::*;
 use super::resolver::*;
 use crate::diagnostic::{Diagnostic, Label, codes, did_you_mean};
@@ -19,7 +20,7 @@ impl Resolver<'_> {
                 let mut d =
                     Diagnostic::error(codes::E0201, format!("unknown function `{other}`"), Label::new(file, callee.span, "not a builtin"));
                 d = match did_you_mean(other, BUILTINS.iter().copied()) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")).with_replacement(s),
                     None => d.with_help(format!("the builtins are {}", BUILTINS.join(", "))),
                 };
                 self.error(d);
@@ -45,6 +46,7 @@ impl Resolver<'_> {
         }
         match callee.name.as_str() {
             "count" | "power" | "latency" => {
+                let mut paths = Vec::new();
                 for (v, a) in values.iter().zip(args) {
                     if !matches!(v, Value::Path(_) | Value::Symbol(_)) {
                         let described = v.describe(&self.program);
@@ -58,27 +60,37 @@ impl Resolver<'_> {
                         );
                         return Value::Error;
                     }
-                    if let (Value::Symbol(name), ast::ExprKind::Path(p)) = (v, &a.kind) {
-                        // A single name here is a site, link, fabric or service at the top level.
-                        let path = PlantPath {
-                            segments: vec![PathSegment { matcher: Matcher::Name(name.clone(), None), span: p.span }],
-                            file,
-                            span: p.span,
-                        };
-                        self.program.paths.push(path);
+                    match (v, &a.kind) {
+                        (Value::Symbol(name), ast::ExprKind::Path(p)) => {
+                            // A single name here is a site, link, fabric or service at the top level.
+                            let path = PlantPath {
+                                segments: vec![PathSegment { matcher: Matcher::Name(name.clone(), None), span: p.span }],
+                                file,
+                                span: p.span,
+                            };
+                            self.program.paths.push(path.clone());
+                            paths.push(path);
+                        }
+                        (Value::Path(path), _) => paths.push(path.clone()),
+                        _ => {}
                     }
                 }
-                Value::Deferred(match callee.name.as_str() {
-                    "count" => Dim::NONE,
-                    "power" => Dim::POWER,
-                    _ => Dim::TIME,
-                })
+                let (figure, dim) = match callee.name.as_str() {
+                    "count" => (Figure::Count, Dim::NONE),
+                    "power" => (Figure::Power, Dim::POWER),
+                    _ => (Figure::Latency, Dim::TIME),
+                };
+                let args_span = Span::new(args[0].span.start, args[args.len() - 1].span.end);
+                Value::Deferred(dim, Box::new(Lowered::Figure(figure, paths, args_span)))
             }
             "ceil" | "floor" => match &values[0] {
                 Value::Number { value, dim } => {
                     Value::Number { value: if callee.name == "ceil" { value.ceil() } else { value.floor() }, dim: *dim }
                 }
-                Value::Deferred(dim) => Value::Deferred(*dim),
+                Value::Deferred(dim, tree) => {
+                    let aggregate = if callee.name == "ceil" { Aggregate::Ceil } else { Aggregate::Floor };
+                    Value::Deferred(*dim, Box::new(Lowered::Aggregate(aggregate, vec![(**tree).clone()])))
+                }
                 other => {
                     let described = other.describe(&self.program);
                     self.error(
@@ -109,11 +121,16 @@ impl Resolver<'_> {
                     );
                     return Value::Error;
                 }
-                let mut acc: Option<(Option<f64>, Dim, Span)> = None;
+                let aggregate = match callee.name.as_str() {
+                    "sum" => Aggregate::Sum,
+                    "min" => Aggregate::Min,
+                    _ => Aggregate::Max,
+                };
+                let mut operands: Vec<Value> = Vec::with_capacity(items.len());
+                let mut first: Option<(Dim, Span)> = None;
                 for (v, s) in items {
-                    let (x, d) = match v {
-                        Value::Number { value, dim } => (Some(value), dim),
-                        Value::Deferred(dim) => (None, dim),
+                    let d = match &v {
+                        Value::Number { dim, .. } | Value::Deferred(dim, _) => *dim,
                         other => {
                             let described = other.describe(&self.program);
                             self.error(
@@ -127,9 +144,9 @@ impl Resolver<'_> {
                             return Value::Error;
                         }
                     };
-                    acc = Some(match acc {
-                        None => (x, d, s),
-                        Some((_, d0, s0)) if d0 != d => {
+                    match first {
+                        None => first = Some((d, s)),
+                        Some((d0, s0)) if d0 != d => {
                             self.error(
                                 Diagnostic::error(
                                     codes::E0303,
@@ -141,22 +158,15 @@ impl Resolver<'_> {
                             );
                             return Value::Error;
                         }
-                        Some((a, _, s0)) => {
-                            let combined = match (a, x) {
-                                (Some(a), Some(x)) => Some(match callee.name.as_str() {
-                                    "sum" => a + x,
-                                    "min" => a.min(x),
-                                    _ => a.max(x),
-                                }),
-                                _ => None,
-                            };
-                            (combined, d, s0)
-                        }
-                    });
+                        Some(_) => {}
+                    }
+                    operands.push(v);
                 }
-                match acc {
-                    Some((Some(value), dim, _)) => Value::Number { value, dim },
-                    Some((None, dim, _)) => Value::Deferred(dim),
+                match first {
+                    Some((dim, _)) if operands.iter().any(|v| matches!(v, Value::Deferred(..))) => {
+                        Value::Deferred(dim, Box::new(Lowered::Aggregate(aggregate, operands.into_iter().map(Value::lowered).collect())))
+                    }
+                    Some(_) => fold_aggregate(aggregate, &operands),
                     None => Value::Error,
                 }
             }

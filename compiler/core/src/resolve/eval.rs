@@ -1,9 +1,10 @@
 //! Evaluation of expressions: constants, plant paths, operators with their dimensions.
 
+use super::fold::fold_binary;
 use super::model::*;
 use super::resolver::*;
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::units::{Dim, approx_eq, parse_unit};
+use crate::units::{Dim, parse_unit};
 use fabric_syntax::Span;
 use fabric_syntax::ast::{self, BinaryOp, ExprKind, Member, SegmentKind, UnaryOp};
 
@@ -112,7 +113,7 @@ impl Resolver<'_> {
                     let mut d =
                         Diagnostic::error(codes::E0301, format!("unknown unit `{}`", e.symbol), Label::new(file, span, "not a unit"));
                     d = match e.suggestion {
-                        Some(s) => d.with_help(format!("did you mean `{s}`? (units are case-sensitive)")),
+                        Some(s) => d.with_help(format!("did you mean `{s}`? (units are case-sensitive)")).with_replacement(s),
                         None => d.with_help("`fabric explain E0301` lists every unit"),
                     };
                     self.error(d);
@@ -130,9 +131,9 @@ impl Resolver<'_> {
                 match (op, v) {
                     (_, Value::Error) => Value::Error,
                     (UnaryOp::Neg, Value::Number { value, dim }) => Value::Number { value: -value, dim },
-                    (UnaryOp::Neg, Value::Deferred(dim)) => Value::Deferred(dim),
+                    (UnaryOp::Neg, Value::Deferred(dim, tree)) => Value::Deferred(dim, Box::new(Lowered::Neg(tree))),
                     (UnaryOp::Not, Value::Bool(b)) => Value::Bool(!b),
-                    (UnaryOp::Not, Value::DeferredBool) => Value::DeferredBool,
+                    (UnaryOp::Not, Value::DeferredBool(tree)) => Value::DeferredBool(Box::new(Lowered::Not(tree))),
                     (op, other) => {
                         let (want, sym) = if *op == UnaryOp::Neg { ("a number", "-") } else { ("a boolean", "not") };
                         let described = other.describe(&self.program);
@@ -164,15 +165,17 @@ impl Resolver<'_> {
         }
         let number = |v: &Value| match v {
             Value::Number { value, dim } => Some((Some(*value), *dim)),
-            Value::Deferred(dim) => Some((None, *dim)),
+            Value::Deferred(dim, _) => Some((None, *dim)),
             _ => None,
         };
         match op {
             BinaryOp::And | BinaryOp::Or => match (&a, &b) {
                 (Value::Bool(x), Value::Bool(y)) => Value::Bool(if op == BinaryOp::And { *x && *y } else { *x || *y }),
-                (Value::Bool(_) | Value::DeferredBool, Value::Bool(_) | Value::DeferredBool) => Value::DeferredBool,
+                (Value::Bool(_) | Value::DeferredBool(_), Value::Bool(_) | Value::DeferredBool(_)) => {
+                    Value::DeferredBool(Box::new(Lowered::Binary(op, Box::new(a.lowered()), Box::new(b.lowered()))))
+                }
                 _ => {
-                    let (bad, span) = if matches!(a, Value::Bool(_) | Value::DeferredBool) { (&b, rhs.span) } else { (&a, lhs.span) };
+                    let (bad, span) = if matches!(a, Value::Bool(_) | Value::DeferredBool(_)) { (&b, rhs.span) } else { (&a, lhs.span) };
                     let described = bad.describe(&self.program);
                     self.error(
                         Diagnostic::error(
@@ -237,30 +240,22 @@ impl Resolver<'_> {
                     BinaryOp::Div => dx.per(dy),
                     _ => dx,
                 };
-                let (Some(x), Some(y)) = (x, y) else {
+                let (Some(_), Some(y)) = (x, y) else {
+                    let tree = Box::new(Lowered::Binary(op, Box::new(a.lowered()), Box::new(b.lowered())));
                     return if additive && !matches!(op, BinaryOp::Add | BinaryOp::Sub) {
-                        Value::DeferredBool
+                        Value::DeferredBool(tree)
                     } else {
-                        Value::Deferred(dim)
+                        Value::Deferred(dim, tree)
                     };
                 };
-                match op {
-                    BinaryOp::Add => Value::Number { value: x + y, dim },
-                    BinaryOp::Sub => Value::Number { value: x - y, dim },
-                    BinaryOp::Mul => Value::Number { value: x * y, dim },
-                    BinaryOp::Div if y == 0.0 => {
-                        self.error(
-                            Diagnostic::error(codes::E0306, "division by zero", Label::new(file, rhs.span, "this is zero"))
-                                .with_help("divide by a value that is not zero"),
-                        );
-                        Value::Error
-                    }
-                    BinaryOp::Div => Value::Number { value: x / y, dim },
-                    BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                        Value::Bool(compare(op, x, y))
-                    }
-                    BinaryOp::And | BinaryOp::Or => Value::Error,
+                if op == BinaryOp::Div && y == 0.0 {
+                    self.error(
+                        Diagnostic::error(codes::E0306, "division by zero", Label::new(file, rhs.span, "this is zero"))
+                            .with_help("divide by a value that is not zero"),
+                    );
+                    return Value::Error;
                 }
+                fold_binary(op, &a, &b)
             }
         }
     }
@@ -284,18 +279,4 @@ pub(super) fn operand_unit(expr: &ast::Expr, dim: Dim) -> String {
 
 pub(super) fn example_factor(dim: Dim) -> f64 {
     crate::units::parse_unit(&crate::schema::example_unit(dim)).map_or(1.0, |u| u.factor)
-}
-
-/// Whether `x op y` holds for a comparison operator, with quantities equal within
-/// [`approx_eq`]'s tolerance; any other operator gives `false`.
-pub fn compare(op: BinaryOp, x: f64, y: f64) -> bool {
-    match op {
-        BinaryOp::Eq => approx_eq(x, y),
-        BinaryOp::Ne => !approx_eq(x, y),
-        BinaryOp::Lt => x < y && !approx_eq(x, y),
-        BinaryOp::Le => x <= y || approx_eq(x, y),
-        BinaryOp::Gt => x > y && !approx_eq(x, y),
-        BinaryOp::Ge => x >= y || approx_eq(x, y),
-        _ => false,
-    }
 }

@@ -113,7 +113,7 @@ impl Resolver<'_> {
             let mut d =
                 Diagnostic::error(codes::E0202, format!("unknown kind `{}`", ident.name), Label::new(file, ident.span, "not a kind"));
             d = match did_you_mean(&ident.name, names) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                Some(s) => d.with_help(format!("did you mean `{s}`?")).with_replacement(s),
                 None => d.with_help(format!("the kinds are {}", names.join(", "))),
             };
             self.error(d);
@@ -170,7 +170,8 @@ impl Resolver<'_> {
                     let Some((key, used)) = module_key(&segments) else {
                         let dotted = segments.join(".");
                         let modules = crate::stdlib::MODULES.iter().map(|(n, _)| *n);
-                        let help = match did_you_mean(&dotted, modules) {
+                        let suggested = did_you_mean(&dotted, modules);
+                        let help = match suggested {
                             Some(s) => format!("did you mean `{s}`?"),
                             None => format!(
                                 "the standard library has {}; files are imported with a string: `import \"file.fabric\"`",
@@ -178,10 +179,13 @@ impl Resolver<'_> {
                             ),
                         };
                         let span = path[0].span.cover(path[path.len() - 1].span);
-                        self.error(
+                        let mut d =
                             Diagnostic::error(codes::E0205, format!("no module `{dotted}`"), Label::new(file, span, "unknown module"))
-                                .with_help(help),
-                        );
+                                .with_help(help);
+                        if let Some(s) = suggested {
+                            d = d.with_replacement(s);
+                        }
+                        self.error(d);
                         continue;
                     };
                     let Some(&ti) = self.by_key.get(&key) else { continue };
@@ -221,7 +225,7 @@ impl Resolver<'_> {
                                     Label::new(file, ident.span, "not in this module"),
                                 );
                                 d = match did_you_mean(&ident.name, available.iter().map(String::as_str)) {
-                                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                                    Some(s) => d.with_help(format!("did you mean `{s}`?")).with_replacement(s),
                                     None => d.with_help(format!("`fabric explain E0201` tells how to list what `{key}` holds")),
                                 };
                                 self.error(d);

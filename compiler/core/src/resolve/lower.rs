@@ -86,8 +86,15 @@ impl Resolver<'_> {
 
     pub(super) fn lower_assert(&mut self, fi: usize, a: &ast::Assert, owner: Option<DeclId>) {
         let file = self.files[fi].file;
-        let value = self.eval(fi, &a.condition, 0);
-        if !matches!(value, Value::Bool(_) | Value::DeferredBool | Value::Error) {
+        // A comparison's sides are kept lowered, so that a failure can show each side's value.
+        let (value, sides) = match &a.condition.kind {
+            ast::ExprKind::Binary(op, lhs, rhs) => {
+                let (x, y) = (self.eval(fi, lhs, 1), self.eval(fi, rhs, 1));
+                (self.binary(fi, *op, x.clone(), y.clone(), lhs, rhs), Some((x, y)))
+            }
+            _ => (self.eval(fi, &a.condition, 0), None),
+        };
+        if !matches!(value, Value::Bool(_) | Value::DeferredBool(_) | Value::Error) {
             let described = value.describe(&self.program);
             self.error(
                 Diagnostic::error(
@@ -100,6 +107,8 @@ impl Resolver<'_> {
         }
         self.program.asserts.push(AssertDef {
             condition: a.condition.clone(),
+            value,
+            sides,
             message: a.message.as_ref().map(|m| m.0.clone()),
             file,
             span: a.span,
@@ -310,7 +319,7 @@ impl Resolver<'_> {
             Label::new(file, name.span, "unknown field"),
         );
         d = match did_you_mean(&name.name, names) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            Some(s) => d.with_help(format!("did you mean `{s}`?")).with_replacement(s),
             None if schema.fields.is_empty() => d.with_help(format!("a `{}` has no fields", kind.name())),
             None => d.with_help(format!(
                 "the fields of a `{}` are {}",

@@ -6,6 +6,7 @@
 
 mod builtins;
 mod eval;
+pub mod fold;
 mod imports;
 mod lower;
 mod model;
@@ -13,7 +14,7 @@ mod resolver;
 mod typeck;
 
 pub use builtins::{BUILTINS, signature};
-pub use eval::compare;
+pub use fold::compare;
 pub use model::*;
 
 use crate::diagnostic::{Diagnostic, Label, syntax_code};

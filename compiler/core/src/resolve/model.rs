@@ -6,7 +6,7 @@ use crate::schema::{Default as FieldDefault, FieldSchema, Kind};
 use crate::source::SourceFile;
 use crate::units::Dim;
 use fabric_syntax::Span;
-use fabric_syntax::ast::{self, BoundOp};
+use fabric_syntax::ast::{self, BinaryOp, BoundOp};
 
 /// Index of a declaration in [`Program::decls`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -34,22 +34,30 @@ pub enum Value {
     Path(PlantPath),
     /// A list.
     List(Vec<Value>),
-    /// A number the budgets stage computes (`power(…)`, `latency(…)`), known here only by
-    /// its dimension.
-    Deferred(Dim),
-    /// A boolean the budgets stage computes.
-    DeferredBool,
+    /// A number the budgets stage computes (`count(…)`, `power(…)`, `latency(…)`), known
+    /// here by its dimension and by how it is made.
+    Deferred(Dim, Box<Lowered>),
+    /// A boolean the budgets stage computes, and how it is made.
+    DeferredBool(Box<Lowered>),
     /// A value whose error has been reported already.
     Error,
 }
 
 impl Value {
+    /// The value as an operand of a [`Lowered`] expression.
+    pub fn lowered(self) -> Lowered {
+        match self {
+            Value::Deferred(_, tree) | Value::DeferredBool(tree) => *tree,
+            known => Lowered::Known(known),
+        }
+    }
+
     /// How the value is described in messages: `a time (ms)`.
     pub fn describe(&self, program: &Program) -> String {
         match self {
-            Value::Number { dim, .. } | Value::Deferred(dim) if dim.is_none() => "a plain number".into(),
-            Value::Number { dim, .. } | Value::Deferred(dim) => format!("a {} ({})", dim.name(), crate::schema::example_unit(*dim)),
-            Value::Bool(_) | Value::DeferredBool => "a boolean".into(),
+            Value::Number { dim, .. } | Value::Deferred(dim, _) if dim.is_none() => "a plain number".into(),
+            Value::Number { dim, .. } | Value::Deferred(dim, _) => format!("a {} ({})", dim.name(), crate::schema::example_unit(*dim)),
+            Value::Bool(_) | Value::DeferredBool(_) => "a boolean".into(),
             Value::Str(_) => "a string".into(),
             Value::Symbol(s) => format!("the name `{s}`"),
             Value::Type(id) => format!("the {} type `{}`", program.decl(*id).kind.name(), program.decl(*id).name.as_deref().unwrap_or("?")),
@@ -58,6 +66,52 @@ impl Value {
             Value::Error => "an invalid value".into(),
         }
     }
+}
+
+/// A figure only the budgets stage knows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Figure {
+    /// `count(path)`: the instances a path selects.
+    Count,
+    /// `power(path)`: their IT power.
+    Power,
+    /// `latency(a, b)`: the worst one-way path between two sets.
+    Latency,
+}
+
+/// The builtins that fold a list of numbers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Aggregate {
+    /// `sum(…)`.
+    Sum,
+    /// `min(…)`.
+    Min,
+    /// `max(…)`.
+    Max,
+    /// `ceil(x)`.
+    Ceil,
+    /// `floor(x)`.
+    Floor,
+}
+
+/// How a value the budgets stage computes is made: resolve lowers an expression that calls
+/// `count`, `power` or `latency` into this tree (names, constants and paths resolved with
+/// the file's scoping, everything known folded); the budgets stage fills in the figures and
+/// folds the rest with the same arithmetic ([`super::fold`]).
+#[derive(Clone, PartialEq, Debug)]
+pub enum Lowered {
+    /// A value known at resolution.
+    Known(Value),
+    /// A figure, its paths, and the span of its arguments.
+    Figure(Figure, Vec<PlantPath>, Span),
+    /// `-x`.
+    Neg(Box<Lowered>),
+    /// `not x`.
+    Not(Box<Lowered>),
+    /// `a op b`.
+    Binary(BinaryOp, Box<Lowered>, Box<Lowered>),
+    /// `sum`, `min`, `max`, `ceil` or `floor` of its operands.
+    Aggregate(Aggregate, Vec<Lowered>),
 }
 
 /// A path into the plant with its indexes evaluated.
@@ -200,6 +254,10 @@ pub struct ConstDef {
 pub struct AssertDef {
     /// The condition as written.
     pub condition: ast::Expr,
+    /// The condition lowered: `Bool`, a [`Value::DeferredBool`], or `Error` (reported).
+    pub value: Value,
+    /// Where the condition is a comparison, its two sides lowered (for the failure's labels).
+    pub sides: Option<(Value, Value)>,
     /// The message after the comma.
     pub message: Option<String>,
     /// Its file.

@@ -4,7 +4,8 @@
 use super::eval::{example_factor, operand_unit};
 use super::model::*;
 use super::resolver::*;
-use crate::diagnostic::{Diagnostic, Label, codes, did_you_mean};
+use crate::diagnostic::{Diagnostic, Label, Suggestion, codes, did_you_mean};
+use crate::load::import_offset;
 use crate::schema::{FieldSchema, Kind, ValueType};
 use crate::units::format_quantity;
 use fabric_syntax::Span;
@@ -110,14 +111,14 @@ impl Resolver<'_> {
         let mut sorted = candidates.clone();
         sorted.sort();
         d = match did_you_mean(name, sorted.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            Some(s) => d.with_help(format!("did you mean `{s}`?")).with_replacement(s),
             None => match want_kind {
-                Some(k) if crate::stdlib::MODULES.iter().any(|(_, src)| src.contains(&format!("{} {name}", k.name()))) => {
-                    let module = crate::stdlib::MODULES
-                        .iter()
-                        .find(|(_, src)| src.contains(&format!("{} {name}", k.name())))
-                        .map_or("std", |(m, _)| *m);
-                    d.with_help(format!("`{name}` is in `{module}`: add `import {module}.{{{name}}}`"))
+                Some(k) if crate::stdlib::MODULES.iter().any(|(_, src)| declares(src, k, name)) => {
+                    let module = crate::stdlib::MODULES.iter().find(|(_, src)| declares(src, k, name)).map_or("std", |(m, _)| *m);
+                    let import = format!("{module}.{{{name}}}");
+                    let offset = import_offset(file.text(self.db));
+                    d.with_help(format!("`{name}` is in `{module}`: add `import {import}`"))
+                        .with_suggestion(Suggestion::add_import(file, offset, &import))
                 }
                 Some(k) => d.with_help(format!("declare it with `{} {name} {{ … }}` or import it", k.name())),
                 None => d.with_help("declare it with `const` or import it"),
@@ -193,7 +194,10 @@ impl Resolver<'_> {
                     Label::new(file, span, "not one of the options"),
                 );
                 d = match did_you_mean(s, options.iter().copied()) {
-                    Some(m) => d.with_help(format!("did you mean `{m}`? (the options are {})", quoted.join(", "))),
+                    Some(m) => {
+                        let written = if matches!(expr.kind, ast::ExprKind::Str(_)) { format!("\"{m}\"") } else { m.to_string() };
+                        d.with_help(format!("did you mean `{m}`? (the options are {})", quoted.join(", "))).with_replacement(&written)
+                    }
                     None => d.with_help(format!("the options are {}", quoted.join(", "))),
                 };
                 self.error(d);
@@ -339,4 +343,11 @@ pub(super) fn bound_fields_hint() -> String {
     let names: Vec<String> =
         crate::schema::SCHEMAS.iter().flat_map(|s| s.fields.iter()).filter(|f| f.bound).map(|f| format!("`{}`", f.name)).collect();
     format!("{} (in `slo`)", names.join(", "))
+}
+
+/// Whether stdlib source `src` declares a type `name` of `kind` (`rack GB200_NVL72 {`), the
+/// whole name and not a longer one that starts with it.
+fn declares(src: &str, kind: Kind, name: &str) -> bool {
+    let head = format!("{} {name}", kind.name());
+    src.match_indices(&head).any(|(at, _)| !src[at + head.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
 }

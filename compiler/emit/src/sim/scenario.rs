@@ -2,7 +2,7 @@
 //! NVLink domains, services and power, with its JSON Schema derived from these structs.
 
 use super::emitter::{SCENARIO_FORMAT, SimEmitter};
-use fabric_core::network::{TIER_NAMES, cable_labels};
+use fabric_core::network::cable_labels;
 use fabric_core::plant::InstanceId;
 use fabric_core::resolve::{DeclId, Value};
 use fabric_core::schema::Kind;
@@ -378,7 +378,7 @@ impl SimEmitter<'_> {
                             let sw = self.net.switches[s as usize];
                             (
                                 sw.ty,
-                                TIER_NAMES[sw.tier.min(2) as usize].to_string(),
+                                sw.tier.name().to_string(),
                                 self.net.fabrics.get(sw.fabric as usize).map(|f| f.name.clone()),
                                 Some(fabric_core::network::rack_name(plant, self.net, sw.rack)),
                             )
@@ -443,7 +443,7 @@ impl SimEmitter<'_> {
                         out.length_m = Some(cable.length_m);
                         out.medium = Some(self.name(self.net.media[cable.medium as usize].decl));
                         out.fabric = self.net.fabrics.get(cable.fabric as usize).map(|f| f.name.clone());
-                        out.tier = Some(cable.tier);
+                        out.tier = Some(cable.tier.index());
                         out.label = Some(labels[c as usize].clone());
                         out.campus_link = cable.link.map(|l| plant.path(self.net.links[l as usize].instance));
                     }

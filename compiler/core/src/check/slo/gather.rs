@@ -1,7 +1,7 @@
 //! What the SLO model reads of one service: its model, placement, GPUs and interconnect,
 //! load and SLO bounds, gathered from the spec; and the records of what it found.
 
-use super::model::{self, GpuFigures, Interconnect, Operating, Targets};
+use super::model::{self, GpuFigures, Interconnect, Targets};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::network::route::Router;
 use crate::plant::{InstanceId, Plant};
@@ -13,53 +13,7 @@ use fabric_syntax::Span;
 use fabric_syntax::ast::BoundOp;
 use std::collections::BTreeSet;
 
-/// What the model found for one service.
-#[derive(Clone, PartialEq, Debug)]
-pub struct ServiceEstimate {
-    /// The `inference` instance.
-    pub instance: InstanceId,
-    /// Its name.
-    pub name: String,
-    /// GPUs under its placement.
-    pub gpus_placed: u64,
-    /// GPUs it asks for: replicas × GPUs per replica.
-    pub gpus_requested: u64,
-    /// Its SLO's upper bounds.
-    pub targets: Targets,
-    /// The model's figures, `None` where the spec lacks one it needs (W0701 says which).
-    pub estimate: Option<Estimate>,
-}
-
-/// The model's figures for a service.
-#[derive(Clone, PartialEq, Debug)]
-pub struct Estimate {
-    /// Whether weights plus one request's KV fit a replica as asked.
-    pub fits: bool,
-    /// Weights at the precision, bytes.
-    pub weights_bytes: f64,
-    /// HBM a replica may use, bytes.
-    pub usable_bytes: f64,
-    /// KV cache of one sequence at its full context, bytes.
-    pub kv_bytes_per_sequence: f64,
-    /// Sequences a replica holds beside its weights.
-    pub max_batch: u32,
-    /// Where a replica's collectives run: `nvlink` or `scale-out`.
-    pub interconnect: &'static str,
-    /// The service as asked, where it fits.
-    pub operating: Option<Operating>,
-    /// Tokens per second the load asks for.
-    pub demand_tokens_per_s: f64,
-    /// Energy per token on the SLO's basis (IT, or facility with PUE), joules.
-    pub energy_per_token_j: Option<f64>,
-    /// `it` or `facility`.
-    pub energy_basis: &'static str,
-    /// The smallest replica shape that meets the memory, TTFT and TPOT targets.
-    pub gpus_per_replica_needed: Option<u32>,
-    /// The fewest replicas of that shape that carry the load within the SLOs.
-    pub replicas_needed: Option<u32>,
-    /// Their product: the GPUs the load needs at its SLOs.
-    pub gpus_needed: Option<u64>,
-}
+pub use crate::check::figures::{Estimate, ServiceEstimate};
 
 /// The largest replica the sizing search tries, in GPUs.
 pub(super) const MAX_GPUS_PER_REPLICA: u32 = 4_096;

@@ -15,7 +15,7 @@ pub mod model;
 pub use diagnostics::bytes_per_param;
 pub use gather::{Estimate, ServiceEstimate};
 
-use super::Budgets;
+use super::figures::Budgets;
 use crate::network::route::Router;
 use crate::plant::Plant;
 use crate::schema::Kind;

@@ -1,0 +1,123 @@
+//! What the budget checks compute, in one place below the checks: power figures, latencies,
+//! the SLO model's estimates per service, and the diagnostics. `fabric report` and the
+//! emitters read these and never re-derive them.
+
+use super::slo::model::{Operating, Targets};
+use crate::diagnostic::Diagnostic;
+use crate::plant::InstanceId;
+
+/// One latency the spec evaluates (a `latency(a, b)`, an `rtt` SLO, or a campus link).
+#[derive(Clone, PartialEq, Debug)]
+pub struct LatencyFigure {
+    /// One end, as written or as the instance's path.
+    pub from: String,
+    /// The other end.
+    pub to: String,
+    /// The worst one-way latency, in seconds (a lower bound where `unknown` is not empty).
+    pub worst_one_way_s: f64,
+    /// Parts on the path without a latency figure, counted as zero.
+    pub unknown: Vec<String>,
+}
+
+/// Everything the budget checks computed.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Budgets {
+    /// Power figures.
+    pub power: PowerBudget,
+    /// Latencies evaluated, in source order, then campus links.
+    pub latencies: Vec<LatencyFigure>,
+    /// The two GPUs farthest apart (NICs where a node has no GPU), `None` without a fabric.
+    pub farthest: Option<LatencyFigure>,
+    /// Every inference service with the SLO model's figures, in source order.
+    pub services: Vec<ServiceEstimate>,
+    /// Problems found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Optics of one fabric as built, and as it would be with pluggable optics everywhere.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub struct FabricOptics {
+    /// Pluggable transceivers.
+    pub transceivers: u64,
+    /// Power of the transceivers and active cable ends, in watts.
+    pub optics_power_w: f64,
+    /// Transceivers with a pluggable transceiver at every switch port too.
+    pub pluggable_transceivers: u64,
+    /// Their power, in watts.
+    pub pluggable_optics_power_w: f64,
+    /// Power of the fabric's switches (with co-packaged optics where they have them).
+    pub switch_power_w: f64,
+    /// Switches without a power figure (not counted).
+    pub switches_without_power: u32,
+    /// Transceivers without a power figure (not counted).
+    pub transceivers_without_power: u64,
+}
+
+/// The power figures of a spec.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct PowerBudget {
+    /// IT power of every plant instance, in watts.
+    pub it_power_w: Vec<f64>,
+    /// Transceiver power inside every plant instance, in watts.
+    pub optics_w: Vec<f64>,
+    /// IT power of every generated rack, in watts.
+    pub generated_rack_w: Vec<f64>,
+    /// Power of every generated switch with the transceivers in its ports, in watts.
+    pub switch_w: Vec<f64>,
+    /// Per fabric.
+    pub fabrics: Vec<FabricOptics>,
+    /// The sites' IT power in watts.
+    pub site_it_w: f64,
+    /// The sites' facility power in watts: IT × PUE (1 where a site has none).
+    pub facility_power_w: f64,
+    /// Annual facility energy in joules of the sites that declare `utilization`.
+    pub annual_energy_j: Option<f64>,
+}
+
+/// What the model found for one service.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ServiceEstimate {
+    /// The `inference` instance.
+    pub instance: InstanceId,
+    /// Its name.
+    pub name: String,
+    /// GPUs under its placement.
+    pub gpus_placed: u64,
+    /// GPUs it asks for: replicas × GPUs per replica.
+    pub gpus_requested: u64,
+    /// Its SLO's upper bounds.
+    pub targets: Targets,
+    /// The model's figures, `None` where the spec lacks one it needs (W0701 says which).
+    pub estimate: Option<Estimate>,
+}
+
+/// The model's figures for a service.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Estimate {
+    /// Whether weights plus one request's KV fit a replica as asked.
+    pub fits: bool,
+    /// Weights at the precision, bytes.
+    pub weights_bytes: f64,
+    /// HBM a replica may use, bytes.
+    pub usable_bytes: f64,
+    /// KV cache of one sequence at its full context, bytes.
+    pub kv_bytes_per_sequence: f64,
+    /// Sequences a replica holds beside its weights.
+    pub max_batch: u32,
+    /// Where a replica's collectives run: `nvlink` or `scale-out`.
+    pub interconnect: &'static str,
+    /// The service as asked, where it fits.
+    pub operating: Option<Operating>,
+    /// Tokens per second the load asks for.
+    pub demand_tokens_per_s: f64,
+    /// Energy per token on the SLO's basis (IT, or facility with PUE), joules.
+    pub energy_per_token_j: Option<f64>,
+    /// `it` or `facility`.
+    pub energy_basis: &'static str,
+    /// The smallest replica shape that meets the memory, TTFT and TPOT targets.
+    pub gpus_per_replica_needed: Option<u32>,
+    /// The fewest replicas of that shape that carry the load within the SLOs.
+    pub replicas_needed: Option<u32>,
+    /// Their product: the GPUs the load needs at its SLOs.
+    pub gpus_needed: Option<u64>,
+}

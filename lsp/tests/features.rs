@@ -1,0 +1,180 @@
+//! Fixture tests of the language features, called directly (no stdio): each fixture is a
+//! spec with the cursor written as `$0`, and each answer is rendered as text and compared
+//! with an insta snapshot in tests/snapshots. The stdio sessions are in
+//! compiler/cli/tests/lsp.rs.
+
+#![allow(clippy::unwrap_used)]
+
+use fabric_lsp::features;
+use fabric_lsp::workspace::Workspace;
+use std::fmt::Write as _;
+use tower_lsp_server::ls_types::*;
+
+/// A workspace with `text` (its `$0` removed) open as `spec.fabric` in a fresh folder,
+/// the file's key, the cursor's byte offset, and the folder (kept alive).
+fn fixture(text: &str) -> (Workspace, String, u32, tempfile::TempDir) {
+    let offset = text.find("$0").map_or(0, |o| o as u32);
+    let text = text.replacen("$0", "", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = std::fs::canonicalize(dir.path()).unwrap().join("spec.fabric");
+    std::fs::write(&path, &text).unwrap();
+    let uri: Uri = format!("file://{}", path.display()).parse().unwrap();
+    let mut ws = Workspace::default();
+    let key = ws.open(uri, text, 1).unwrap();
+    (ws, key, offset, dir)
+}
+
+/// A location as `file:line:column-line:column` (0-based, as LSP counts), the folder left out.
+fn place(uri: &Uri, range: Range) -> String {
+    let file = uri.as_str().rsplit('/').next().unwrap_or_default().to_string();
+    format!("{file}:{}:{}-{}:{}", range.start.line, range.start.character, range.end.line, range.end.character)
+}
+
+fn snapshot(name: &str, rendered: &str) {
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, rendered);
+    });
+}
+
+const SITE: &str = "import std.nvidia.{DGX_H200}
+
+rack Pod {
+  units = 48 U
+  power_limit = 60 kW
+  node n[1..4]: DGX_H200
+}
+
+site campus {
+  building b1 {
+    hall h1 {
+      row r[1..2] {
+        rack k[1..3]: P$0od
+      }
+    }
+  }
+}
+";
+
+#[test]
+fn hover_on_a_rack_type_shows_its_fields_and_power() {
+    let (mut ws, key, offset, dir) = fixture(SITE);
+    let hover = features::hover(&mut ws, &key, offset).unwrap();
+    let HoverContents::Markup(markup) = hover.contents else { panic!("markdown hover") };
+    let folder = std::fs::canonicalize(dir.path()).unwrap();
+    snapshot("hover-rack-type", &markup.value.replace(&folder.to_string_lossy().into_owned(), "<folder>"));
+}
+
+#[test]
+fn definition_of_a_rack_type_is_its_declaration() {
+    let (mut ws, key, offset, _dir) = fixture(SITE);
+    let location = features::definition(&mut ws, &key, offset).unwrap();
+    assert_eq!(place(&location.uri, location.range), "spec.fabric:2:5-2:8");
+}
+
+#[test]
+fn references_of_a_rack_type_include_its_declaration() {
+    let (mut ws, key, offset, _dir) = fixture(SITE);
+    let mut found: Vec<String> = features::references(&mut ws, &key, offset, true).iter().map(|l| place(&l.uri, l.range)).collect();
+    found.sort();
+    assert_eq!(found, ["spec.fabric:12:22-12:25", "spec.fabric:2:5-2:8"]);
+}
+
+#[test]
+fn rename_of_a_rack_type_edits_every_use() {
+    let (mut ws, key, offset, _dir) = fixture(SITE);
+    let edit = features::rename(&mut ws, &key, offset, "Cabinet").unwrap();
+    let mut rendered = String::new();
+    for (uri, edits) in edit.changes.unwrap_or_default() {
+        for e in edits {
+            let _ = writeln!(rendered, "{} -> {}", place(&uri, e.range), e.new_text);
+        }
+    }
+    let mut lines: Vec<&str> = rendered.lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["spec.fabric:12:22-12:25 -> Cabinet", "spec.fabric:2:5-2:8 -> Cabinet"]);
+}
+
+#[test]
+fn completion_after_a_colon_offers_rack_types_with_their_import() {
+    let (mut ws, key, offset, _dir) = fixture(
+        "rack Pod {
+  units = 48 U
+}
+
+site s {
+  building b {
+    hall h {
+      row r {
+        rack k: GB$0
+      }
+    }
+  }
+}
+",
+    );
+    let items = features::completion(&mut ws, &key, offset);
+    let mut rendered = String::new();
+    for item in items.iter().take(12) {
+        let import = item.additional_text_edits.as_ref().and_then(|e| e.first()).map_or(String::new(), |e| e.new_text.trim().to_string());
+        let _ = writeln!(rendered, "{} [{}] {}", item.label, item.detail.clone().unwrap_or_default(), import);
+    }
+    snapshot("completion-rack-types", &rendered);
+}
+
+#[test]
+fn quick_fixes_are_the_compilers_typed_fixes() {
+    let (mut ws, key, _, _dir) = fixture(
+        "import std.nvidia.{DGX_H200}
+
+rack Pod {
+  units = 48 U
+  node n: DGX_H20
+}
+
+site s {
+  building b {
+    hall h {
+      row r {
+        rack k: GB200_NVL72
+      }
+    }
+  }
+}
+",
+    );
+    let diagnostics = features::diagnostics(&mut ws, &key);
+    let actions = features::code_actions(&mut ws, &key, &diagnostics);
+    let mut rendered = String::new();
+    for action in actions {
+        let CodeActionOrCommand::CodeAction(action) = action else { continue };
+        for (uri, edits) in action.edit.and_then(|e| e.changes).unwrap_or_default() {
+            for e in edits {
+                let _ = writeln!(rendered, "{}: {} {:?}", action.title, place(&uri, e.range), e.new_text);
+            }
+        }
+    }
+    snapshot("quick-fixes", &rendered);
+}
+
+#[test]
+fn signature_help_inside_a_builtin_call() {
+    let (ws, key, offset, _dir) = fixture("assert latency(a, $0b) <= 1 ms\n");
+    let help = features::signature_help(&ws, &key, offset).unwrap();
+    let signature = &help.signatures[0];
+    assert_eq!(help.active_parameter.or(signature.active_parameter), Some(1), "{signature:?}");
+    snapshot("signature-help-latency", &signature.label);
+}
+
+#[test]
+fn document_symbols_outline_the_spec() {
+    let (mut ws, key, _, _dir) = fixture(SITE);
+    fn walk(symbols: &[DocumentSymbol], depth: usize, out: &mut String) {
+        for s in symbols {
+            let _ = writeln!(out, "{}{} ({:?})", "  ".repeat(depth), s.name, s.kind);
+            walk(s.children.as_deref().unwrap_or_default(), depth + 1, out);
+        }
+    }
+    let mut rendered = String::new();
+    walk(&features::document_symbols(&mut ws, &key), 0, &mut rendered);
+    snapshot("document-symbols", &rendered);
+}
