@@ -207,9 +207,9 @@ fn generated_campus_network_keeps_its_invariants() {
     for cable in &net.cables {
         for end in [cable.a, cable.b] {
             if let fabric_core::network::End::Switch { switch, port } = end {
-                let radix = program.field(net.switches[switch as usize].ty, "ports").and_then(|f| f.number()).unwrap() as u32;
+                let radix = program.field(net.switches[switch].ty, "ports").and_then(|f| f.number()).unwrap() as u32;
                 assert!(port >= 1 && port <= radix, "port {port} of a {radix}-port switch");
-                assert!(ports.insert((switch, port)), "switch {switch} port {port} cabled twice");
+                assert!(ports.insert((switch.0, port)), "switch {} port {port} cabled twice", switch.0);
             }
         }
         // Every cable is within its medium's reach.
@@ -222,6 +222,6 @@ fn generated_campus_network_keeps_its_invariants() {
     let mut seen = std::collections::HashSet::new();
     for e in &net.endpoints {
         assert!(seen.insert((e.nic, e.port)));
-        assert_eq!(net.switches[e.leaf as usize].tier, fabric_core::network::Tier::Leaf);
+        assert_eq!(net.switches[e.leaf].tier, fabric_core::network::Tier::Leaf);
     }
 }

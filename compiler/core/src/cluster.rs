@@ -277,10 +277,10 @@ impl Builder<'_> {
                 labels.insert(format!("{prefix}/gpu"), model.clone());
             }
             if let Some(e) = leaf {
-                let sw = self.net.switches[e.leaf as usize];
-                let fabric = self.net.fabrics.get(sw.fabric as usize).map(|f| dns_part(&f.name)).unwrap_or_default();
+                let sw = self.net.switches[e.leaf];
+                let fabric = self.net.fabrics.get(sw.fabric.0 as usize).map(|f| dns_part(&f.name)).unwrap_or_default();
                 labels.insert(format!("{prefix}/fabric-leaf"), format!("{fabric}.{}-{}", TIER_NAMES[0], sw.number));
-                let block = if self.net.fabrics[sw.fabric as usize].tiers >= 3 { format!("{fabric}.pod-{}", sw.pod + 1) } else { fabric };
+                let block = if self.net.fabrics[sw.fabric].tiers >= 3 { format!("{fabric}.pod-{}", sw.pod + 1) } else { fabric };
                 labels.insert(format!("{prefix}/fabric-block"), block);
             }
             let bad: Vec<(String, String)> =

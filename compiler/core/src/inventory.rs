@@ -14,7 +14,7 @@
 //!   plant's own devices; a device of 0 U has no position.
 
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::{End, Network, RackRef, rack_name, switch_name};
+use crate::network::{End, Network, RackRef, SwitchId, rack_name, switch_name};
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::DeclId;
 use crate::schema::Kind;
@@ -31,7 +31,7 @@ pub enum DeviceSource {
     /// A node or switch of the plant.
     Plant(InstanceId),
     /// A generated fabric switch, an index into [`Network::switches`].
-    Switch(u32),
+    Switch(SwitchId),
 }
 
 /// One device: a server, tray or switch that takes rack space.
@@ -105,7 +105,7 @@ impl Inventory {
     /// The device and interface name of a cable end.
     pub fn end(&self, plant: &Plant, end: End) -> Option<(u32, String)> {
         match end {
-            End::Switch { switch, port } => Some((*self.switch_device.get(switch as usize)?, format!("p{port}"))),
+            End::Switch { switch, port } => Some((*self.switch_device.get(switch.0 as usize)?, format!("p{port}"))),
             End::Nic { nic, port } => {
                 let device = self.holder(plant, nic)?;
                 let DeviceSource::Plant(holder) = self.devices[device as usize].source else { return None };
@@ -211,8 +211,8 @@ pub fn build(plant: &Plant, network: &Network) -> Inventory {
         };
         inv.switch_device.push(inv.devices.len() as u32);
         inv.devices.push(Device {
-            source: DeviceSource::Switch(s as u32),
-            name: switch_name(plant, network, s as u32),
+            source: DeviceSource::Switch(SwitchId(s as u32)),
+            name: switch_name(plant, network, SwitchId(s as u32)),
             role: ["leaf-switch", "spine-switch", "core-switch"][sw.tier.index() as usize],
             device_type: sw.ty,
             rack: sw.rack,
@@ -259,8 +259,8 @@ fn check_names(plant: &Plant, network: &Network, inv: &mut Inventory) {
         let decl = match device.source {
             DeviceSource::Plant(id) => plant.get(id).decl,
             DeviceSource::Switch(s) => {
-                let fabric = network.switches[s as usize].fabric;
-                match network.fabrics.get(fabric as usize) {
+                let fabric = network.switches[s].fabric;
+                match network.fabrics.get(fabric.0 as usize) {
                     Some(f) => plant.get(f.instance).decl,
                     None => continue,
                 }
@@ -271,7 +271,7 @@ fn check_names(plant: &Plant, network: &Network, inv: &mut Inventory) {
     for rack in &inv.racks {
         let decl = match rack.rack {
             RackRef::Plant(id) => plant.get(id).decl,
-            RackRef::Generated(g) => match network.fabrics.get(network.racks[g as usize].fabric as usize) {
+            RackRef::Generated(g) => match network.fabrics.get(network.racks[g as usize].fabric.0 as usize) {
                 Some(f) => plant.get(f.instance).decl,
                 None => continue,
             },

@@ -19,9 +19,9 @@
 //! the group size that keeps the most GPUs) and W0804 names what was left out.
 
 use crate::diagnostic::{Diagnostic, Label, codes};
-use crate::network::Tier;
 use crate::network::route::{RouteTable, Router, WorstPath};
 use crate::network::{End, Network, fabric_building};
+use crate::network::{FabricId, SwitchId, Tier};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use crate::units::group_thousands;
@@ -47,7 +47,7 @@ pub enum Source {
     /// A plant instance (GPU, NIC or switch).
     Instance(InstanceId),
     /// A generated switch, an index into [`Network::switches`].
-    Generated(u32),
+    Generated(SwitchId),
     /// An end of a campus link: the link (an index into [`Network::links`]) and its side
     /// (0: `from`, 1: `to`).
     LinkEnd(u32, u8),
@@ -226,16 +226,16 @@ pub fn build(plant: &Plant, net: &Network, routes: &RouteTable) -> SimGraph {
     }
     let first_generated = g.vertices.len() as u32;
     for s in 0..net.switches.len() as u32 {
-        g.vertices.push(Vertex { kind: VertexKind::Switch, source: Source::Generated(s), gpu: None, domain: None });
+        g.vertices.push(Vertex { kind: VertexKind::Switch, source: Source::Generated(SwitchId(s)), gpu: None, domain: None });
     }
     // Cables.
     let end_vertex = |end: End| match end {
         End::Nic { nic, .. } => vertex_of[&nic],
-        End::Switch { switch, .. } => first_generated + switch,
+        End::Switch { switch, .. } => first_generated + switch.0,
     };
     let end_rate = |end: End| match end {
         End::Nic { nic, .. } => num(plant, nic, "speed"),
-        End::Switch { switch, .. } => program.field(net.switches[switch as usize].ty, "port_speed").and_then(|f| f.number()),
+        End::Switch { switch, .. } => program.field(net.switches[switch].ty, "port_speed").and_then(|f| f.number()),
     };
     for (c, cable) in net.cables.iter().enumerate() {
         let medium = net.media[cable.medium as usize];
@@ -302,7 +302,7 @@ pub fn build(plant: &Plant, net: &Network, routes: &RouteTable) -> SimGraph {
 /// and each joined fabric's top-tier switches' attachments.
 fn campus_links(plant: &Plant, net: &Network, first_generated: u32, g: &mut SimGraph) {
     let program = &plant.program;
-    let buildings: Vec<Option<InstanceId>> = (0..net.fabrics.len() as u32).map(|f| fabric_building(plant, net, f)).collect();
+    let buildings: Vec<Option<InstanceId>> = (0..net.fabrics.len() as u32).map(|f| fabric_building(plant, net, FabricId(f))).collect();
     for (l, link) in net.links.iter().enumerate() {
         let l = l as u32;
         let sides: [Vec<u32>; 2] = [&link.from, &link.to]
@@ -319,8 +319,8 @@ fn campus_links(plant: &Plant, net: &Network, first_generated: u32, g: &mut SimG
                 .iter()
                 .flat_map(|&f| {
                     let fabric = &net.fabrics[f as usize];
-                    let top = fabric.tiers.saturating_sub(1);
-                    fabric.switches.clone().filter(move |&s| net.switches[s as usize].tier.index() == top)
+                    let top = fabric.top();
+                    fabric.switches.clone().filter(move |&s| net.switches[s as usize].tier == top)
                 })
                 .collect()
         });
@@ -409,10 +409,10 @@ fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) ->
     let mut h = Hierarchy::default();
     // GPUs per fabric, through the endpoints that serve them.
     let mut per_fabric: Vec<Vec<u32>> = vec![Vec::new(); net.fabrics.len()];
-    let mut endpoints_of_gpu: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+    let mut endpoints_of_gpu: HashMap<(FabricId, u32), Vec<u32>> = HashMap::new();
     for (e, endpoint) in net.endpoints.iter().enumerate() {
         if let Some(gpu) = g.vertices[g.endpoint_vertex[e] as usize].gpu {
-            per_fabric[endpoint.fabric as usize].push(gpu);
+            per_fabric[endpoint.fabric.0 as usize].push(gpu);
             endpoints_of_gpu.entry((endpoint.fabric, gpu)).or_default().push(e as u32);
         }
     }
@@ -437,7 +437,7 @@ fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) ->
             others.join(", ")
         ));
     }
-    let f = fabric as u32;
+    let f = FabricId(fabric as u32);
     let name = |v: u32| g.vertex_name(plant, net, v);
     // Level 0: NVLink domains (a GPU outside any is a domain of one).
     let mut domains: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
@@ -453,8 +453,8 @@ fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) ->
     let d = best_size(&groups.iter().map(|(_, m)| m.len()).collect::<Vec<_>>());
     let domains: Vec<Vec<u32>> = cut(groups, d, "NVLink domain", "GPU", &mut h.left_out);
     // Level 1: domains that share a leaf, by union-find over leaves.
-    let leaves_of = |gpus: &[u32]| -> Vec<u32> {
-        let mut leaves: Vec<u32> =
+    let leaves_of = |gpus: &[u32]| -> Vec<SwitchId> {
+        let mut leaves: Vec<SwitchId> =
             gpus.iter().flat_map(|&gpu| endpoints_of_gpu[&(f, gpu)].iter().map(|&e| net.endpoints[e as usize].leaf)).collect();
         leaves.sort_unstable();
         leaves.dedup();
@@ -468,7 +468,7 @@ fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) ->
         }
         x
     }
-    let mut owner: HashMap<u32, usize> = HashMap::new();
+    let mut owner: HashMap<SwitchId, usize> = HashMap::new();
     for (i, domain) in domains.iter().enumerate() {
         for leaf in leaves_of(domain) {
             match owner.get(&leaf) {
@@ -497,7 +497,7 @@ fn hierarchy(plant: &Plant, net: &Network, routes: &RouteTable, g: &SimGraph) ->
     let leaf_groups: Vec<Vec<Vec<u32>>> = cut(groups, l, "leaf group", "NVLink domain", &mut h.left_out);
     // Level 2 (3 tiers): leaf groups by pod; else one group.
     let tiers = net.fabrics[fabric].tiers;
-    let pod_of = |lg: &Vec<Vec<u32>>| net.switches[leaves_of(&lg[0])[0] as usize].pod;
+    let pod_of = |lg: &Vec<Vec<u32>>| net.switches[leaves_of(&lg[0])[0].0 as usize].pod;
     let mut pods: BTreeMap<u32, Vec<Vec<Vec<u32>>>> = BTreeMap::new();
     for lg in leaf_groups {
         pods.entry(if tiers > 2 { pod_of(&lg) } else { 0 }).or_default().push(lg);

@@ -169,7 +169,7 @@ impl<'a> Cabling<'a> {
             let description = match rack.rack {
                 RackRef::Plant(_) => format!("row {}, position {}", rack.row_index + 1, rack.position + 1),
                 RackRef::Generated(g) => {
-                    let fabric = self.net.fabrics.get(self.net.racks[g as usize].fabric as usize).map_or("", |f| f.name.as_str());
+                    let fabric = self.net.fabrics.get(self.net.racks[g as usize].fabric.0 as usize).map_or("", |f| f.name.as_str());
                     format!("row {}, position {}, generated for fabric {fabric}", rack.row_index + 1, rack.position + 1)
                 }
             };
@@ -246,8 +246,8 @@ impl<'a> Cabling<'a> {
             let description = match d.source {
                 DeviceSource::Plant(_) => String::new(),
                 DeviceSource::Switch(s) => {
-                    let sw = self.net.switches[s as usize];
-                    let fabric = self.net.fabrics.get(sw.fabric as usize).map_or("", |f| f.name.as_str());
+                    let sw = self.net.switches[s];
+                    let fabric = self.net.fabrics.get(sw.fabric.0 as usize).map_or("", |f| f.name.as_str());
                     let tier = sw.tier.name();
                     format!("fabric {fabric} {tier} {}", sw.number)
                 }
@@ -275,7 +275,7 @@ impl<'a> Cabling<'a> {
         let program = &self.plant.program;
         match end {
             End::Nic { nic, .. } => program.field(self.plant.get(nic).decl, "speed").and_then(|f| f.number()),
-            End::Switch { switch, .. } => program.field(self.net.switches[switch as usize].ty, "port_speed").and_then(|f| f.number()),
+            End::Switch { switch, .. } => program.field(self.net.switches[switch].ty, "port_speed").and_then(|f| f.number()),
         }
     }
 
@@ -369,7 +369,7 @@ impl<'a> Cabling<'a> {
             e.0 += 1;
         }
         for rack in &self.net.racks {
-            let fabric = self.net.fabrics.get(rack.fabric as usize).map_or("", |f| f.name.as_str());
+            let fabric = self.net.fabrics.get(rack.fabric.0 as usize).map_or("", |f| f.name.as_str());
             let e = rows.entry((0, "rack", format!("network rack (generated for {fabric})"), 0)).or_insert((0, None));
             e.0 += 1;
         }
@@ -444,7 +444,7 @@ impl<'a> Cabling<'a> {
                 interface,
                 instance: match end {
                     End::Nic { nic, .. } => self.plant.path(nic),
-                    End::Switch { switch, .. } => self.inv.devices[self.inv.switch_device[switch as usize] as usize].name.clone(),
+                    End::Switch { switch, .. } => self.inv.devices[self.inv.switch_device[switch.0 as usize] as usize].name.clone(),
                 },
                 transceiver: if has_optic { optic_name.clone() } else { None },
             };
@@ -454,7 +454,7 @@ impl<'a> Cabling<'a> {
             let cable_type = self.cable_type(cable);
             let record = PlanCable {
                 label,
-                fabric: self.net.fabrics.get(cable.fabric as usize).map_or("", |f| f.name.as_str()),
+                fabric: self.net.fabrics.get(cable.fabric.0 as usize).map_or("", |f| f.name.as_str()),
                 tier: cable.tier.index(),
                 a: end(a_dev, a_name, cable.a, cable.optic_a),
                 b: end(b_dev, b_name, cable.b, cable.optic_b),

@@ -63,7 +63,7 @@ pub fn compute(plant: &Plant, network: &Network) -> PowerBudget {
         let medium = network.media[cable.medium as usize];
         let optic = medium.optic.map(|o| network.optics[o as usize]);
         let optic_power = optic.and_then(|o| o.power_w);
-        let stats = &mut fabrics[cable.fabric as usize];
+        let stats = &mut fabrics[cable.fabric.0 as usize];
         for (end, has_optic, pluggable) in [(cable.a, cable.optic_a, cable.pluggable_a), (cable.b, cable.optic_b, cable.pluggable_b)] {
             let mut watts = medium.end_power_w.unwrap_or(0.0);
             if has_optic {
@@ -85,15 +85,15 @@ pub fn compute(plant: &Plant, network: &Network) -> PowerBudget {
                     optics[nic.0 as usize] += watts;
                 }
                 End::Switch { switch, .. } => {
-                    switch_w[switch as usize] += watts;
-                    switch_optics[switch as usize] += watts;
+                    switch_w[switch.0 as usize] += watts;
+                    switch_optics[switch.0 as usize] += watts;
                 }
             }
         }
     }
     let mut generated = vec![0.0; network.racks.len()];
     for (s, sw) in network.switches.iter().enumerate() {
-        fabrics[sw.fabric as usize].switch_power_w += switch_w[s] - switch_optics[s];
+        fabrics[sw.fabric.0 as usize].switch_power_w += switch_w[s] - switch_optics[s];
         match sw.rack {
             RackRef::Plant(r) => {
                 own[r.0 as usize] += switch_w[s];
@@ -337,7 +337,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
     for (g, rack) in network.racks.iter().enumerate() {
         let it = budgets.power.generated_rack_w[g];
         if it > rack.power_limit_w * (1.0 + 1e-9) {
-            let fabric = &network.fabrics[rack.fabric as usize];
+            let fabric = &network.fabrics[rack.fabric];
             let fdecl_id = plant.get(fabric.instance).decl;
             let fdecl = program.decl(fdecl_id);
             let (file, span) = program.field_origin(fdecl_id, "eor_power_limit").unwrap_or((fdecl.file, fdecl.name_span));

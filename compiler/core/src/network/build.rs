@@ -2,7 +2,7 @@
 //! each endpoint serves; and the salsa query that does it.
 
 use super::generator::Generator;
-use super::model::Network;
+use super::model::{FabricId, Network};
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
 use std::collections::BTreeMap;
@@ -34,7 +34,7 @@ pub fn generate(plant: &Plant) -> Network {
 /// Sets [`Endpoint::gpu`](super::model::Endpoint::gpu): per node and fabric, the NICs in plant order share the node's
 /// GPUs evenly, NIC i of n serving GPU ⌊i × g / n⌋.
 fn assign_gpus(plant: &Plant, net: &mut Network) {
-    let mut groups: BTreeMap<(InstanceId, u32), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<(InstanceId, FabricId), Vec<usize>> = BTreeMap::new();
     for (i, e) in net.endpoints.iter().enumerate() {
         if let Some(node) = plant.ancestor(e.nic, Kind::Node) {
             groups.entry((node, e.fabric)).or_default().push(i);

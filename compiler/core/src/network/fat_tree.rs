@@ -30,7 +30,7 @@ impl Generator<'_> {
         let decl = plant.get(id).decl;
         let d = program.decl(decl);
         let name = d.name.clone().unwrap_or_default();
-        let fabric_index = self.net.fabrics.len() as u32;
+        let fabric_index = FabricId(self.net.fabrics.len() as u32);
         let start_endpoints = self.net.endpoints.len() as u32;
         let start_cables = self.net.cables.len() as u32;
         let start_switches = self.net.switches.len() as u32;
@@ -48,11 +48,11 @@ impl Generator<'_> {
         };
         self.net.fabrics.push(fabric.clone());
         let Some(shape) = self.fabric_shape(decl, &name, &mut fabric) else {
-            self.net.fabrics[fabric_index as usize] = fabric;
+            self.net.fabrics[fabric_index] = fabric;
             return;
         };
         let Some((groups, top_of_rack)) = self.endpoint_groups(decl, &name) else {
-            self.net.fabrics[fabric_index as usize] = fabric;
+            self.net.fabrics[fabric_index] = fabric;
             return;
         };
         let Shape { leaf_ty, down, .. } = shape;
@@ -60,7 +60,7 @@ impl Generator<'_> {
         // Leaves, placed, and the endpoint cables.
         let mut eor: HashMap<InstanceId, u32> = HashMap::new(); // row -> current eor rack
         let leaf_units = program.field(leaf_ty, "units").and_then(|f| f.number()).unwrap_or(1.0);
-        let mut leaves: Vec<u32> = Vec::new();
+        let mut leaves: Vec<SwitchId> = Vec::new();
         let mut pending: Vec<(End, End, Tier)> = Vec::new();
         for ((group, _rail), eps) in &groups {
             for chunk in eps.chunks(down as usize) {
@@ -70,7 +70,7 @@ impl Generator<'_> {
                 } else {
                     RackRef::Generated(self.eor_rack(*group, &mut eor, leaf_units, fabric_index, decl))
                 };
-                let sw = self.net.switches.len() as u32;
+                let sw = SwitchId(self.net.switches.len() as u32);
                 self.net.switches.push(Switch {
                     fabric: fabric_index,
                     tier: Tier::Leaf,
@@ -95,7 +95,7 @@ impl Generator<'_> {
         fabric.endpoints = start_endpoints..self.net.endpoints.len() as u32;
         fabric.cables = start_cables..self.net.cables.len() as u32;
         fabric.switches = start_switches..self.net.switches.len() as u32;
-        self.net.fabrics[fabric_index as usize] = fabric;
+        self.net.fabrics[fabric_index] = fabric;
     }
 
     /// The fabric's shape from its fields (tiers, switch types and radixes, leaf downlinks
@@ -239,10 +239,10 @@ impl Generator<'_> {
         &mut self,
         decl: DeclId,
         name: &str,
-        fabric_index: u32,
+        fabric_index: FabricId,
         fabric: &mut FabricNet,
         shape: &Shape,
-        leaves: &[u32],
+        leaves: &[SwitchId],
         endpoint_count: usize,
         pending: &mut Vec<(End, End, Tier)>,
     ) -> bool {
@@ -274,7 +274,7 @@ impl Generator<'_> {
                     for j in 0..up {
                         pending.push((
                             End::Switch { switch: leaf, port: 0 },
-                            End::Switch { switch: first + j % spines, port: 0 },
+                            End::Switch { switch: SwitchId(first + j % spines), port: 0 },
                             Tier::Spine,
                         ));
                     }
@@ -311,11 +311,11 @@ impl Generator<'_> {
                 }
                 for (i, &leaf) in leaves.iter().enumerate() {
                     let pod = i as u32 / pod_size;
-                    self.net.switches[leaf as usize].pod = pod;
+                    self.net.switches[leaf].pod = pod;
                     for j in 0..up {
                         pending.push((
                             End::Switch { switch: leaf, port: 0 },
-                            End::Switch { switch: first_spine + pod * up + j, port: 0 },
+                            End::Switch { switch: SwitchId(first_spine + pod * up + j), port: 0 },
                             Tier::Spine,
                         ));
                     }
@@ -338,11 +338,11 @@ impl Generator<'_> {
                 }
                 for p in 0..pods {
                     for j in 0..up {
-                        let spine = first_spine + p * up + j;
+                        let spine = SwitchId(first_spine + p * up + j);
                         for m in 0..spine_up {
                             pending.push((
                                 End::Switch { switch: spine, port: 0 },
-                                End::Switch { switch: first_core + j * per_group + m % per_group, port: 0 },
+                                End::Switch { switch: SwitchId(first_core + j * per_group + m % per_group), port: 0 },
                                 Tier::Core,
                             ));
                         }
@@ -359,7 +359,7 @@ impl Generator<'_> {
 
     /// Lays the queued cables: ports taken, lengths stocked, a medium chosen by reach and
     /// optics, campus crossings counted; E0604 and E0607 where they fail.
-    fn lay_cables(&mut self, decl: DeclId, name: &str, fabric_index: u32, pending: Vec<(End, End, Tier)>, feasible: bool) {
+    fn lay_cables(&mut self, decl: DeclId, name: &str, fabric_index: FabricId, pending: Vec<(End, End, Tier)>, feasible: bool) {
         let plant = self.plant;
         let program = plant.program.clone();
         let name = name.to_string();
@@ -404,11 +404,11 @@ impl Generator<'_> {
                 None => None,
             };
             let cpo_b = match b {
-                End::Switch { switch, .. } => self.switch_is_cpo(self.net.switches[switch as usize].ty),
+                End::Switch { switch, .. } => self.switch_is_cpo(self.net.switches[switch].ty),
                 End::Nic { .. } => false,
             };
             let cpo_a = match a {
-                End::Switch { switch, .. } => self.switch_is_cpo(self.net.switches[switch as usize].ty),
+                End::Switch { switch, .. } => self.switch_is_cpo(self.net.switches[switch].ty),
                 End::Nic { .. } => false,
             };
             let chosen = preference.iter().copied().find(|&m| {
@@ -444,9 +444,7 @@ impl Generator<'_> {
             if let Some(l) = link {
                 let speed = match a {
                     End::Nic { nic, .. } => plant.field(nic, "speed").and_then(|f| f.number()),
-                    End::Switch { switch, .. } => {
-                        program.field(self.net.switches[switch as usize].ty, "port_speed").and_then(|f| f.number())
-                    }
+                    End::Switch { switch, .. } => program.field(self.net.switches[switch].ty, "port_speed").and_then(|f| f.number()),
                 };
                 self.net.links[l as usize].crossing_bps += speed.unwrap_or(0.0);
             }
@@ -454,7 +452,7 @@ impl Generator<'_> {
                 if port == 1 {
                     self.net.endpoint_of.insert(nic, self.net.endpoints.len() as u32);
                 }
-                self.net.endpoints.push(Endpoint { nic, port, fabric: fabric_index, leaf: switch, cable: index, gpu: None });
+                self.net.endpoints.push(Endpoint { nic, port, fabric: fabric_index, leaf: switch, cable: CableId(index), gpu: None });
             }
             self.net.cables.push(cable);
         }

@@ -44,7 +44,7 @@ impl<'a> Generator<'a> {
     pub(super) fn take_port(&mut self, end: End) -> End {
         match end {
             End::Switch { switch, .. } => {
-                let s = &mut self.net.switches[switch as usize];
+                let s = &mut self.net.switches[switch];
                 s.ports_used += 1;
                 End::Switch { switch, port: s.ports_used }
             }

@@ -9,6 +9,37 @@ use std::collections::HashMap;
 /// The names of the switch tiers, by [`Tier::index`].
 pub const TIER_NAMES: [&str; 3] = ["leaf", "spine", "core"];
 
+/// Index of a generated switch in [`Network::switches`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct SwitchId(pub u32);
+
+/// Index of a cable in [`Network::cables`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct CableId(pub u32);
+
+/// Index of a fabric in [`Network::fabrics`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct FabricId(pub u32);
+
+macro_rules! indexed_by {
+    ($id:ident, $record:ident) => {
+        impl std::ops::Index<$id> for Vec<$record> {
+            type Output = $record;
+            fn index(&self, id: $id) -> &$record {
+                &self[id.0 as usize]
+            }
+        }
+        impl std::ops::IndexMut<$id> for Vec<$record> {
+            fn index_mut(&mut self, id: $id) -> &mut $record {
+                &mut self[id.0 as usize]
+            }
+        }
+    };
+}
+indexed_by!(SwitchId, Switch);
+indexed_by!(CableId, Cable);
+indexed_by!(FabricId, FabricNet);
+
 /// A tier of a fat tree: where a switch sits, or the upper end of a cable.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub enum Tier {
@@ -49,7 +80,7 @@ pub enum RackRef {
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct Switch {
     /// Its fabric, an index into [`Network::fabrics`].
-    pub fabric: u32,
+    pub fabric: FabricId,
     /// 0 for a leaf, 1 for a spine, 2 for a core.
     pub tier: Tier,
     /// Its switch type.
@@ -84,7 +115,7 @@ pub struct GeneratedRack {
     /// Its power limit, in watts.
     pub power_limit_w: f64,
     /// The fabric that made it.
-    pub fabric: u32,
+    pub fabric: FabricId,
 }
 
 /// One end of a cable.
@@ -100,7 +131,7 @@ pub enum End {
     /// A port of a generated switch, from 1.
     Switch {
         /// The switch, an index into [`Network::switches`].
-        switch: u32,
+        switch: SwitchId,
         /// Its port.
         port: u32,
     },
@@ -110,7 +141,7 @@ pub enum End {
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct Cable {
     /// Its fabric.
-    pub fabric: u32,
+    pub fabric: FabricId,
     /// The lower end (NIC or lower-tier switch).
     pub a: End,
     /// The upper end.
@@ -195,11 +226,11 @@ pub struct Endpoint {
     /// Its port, from 1.
     pub port: u16,
     /// Its fabric.
-    pub fabric: u32,
+    pub fabric: FabricId,
     /// Its leaf switch.
-    pub leaf: u32,
+    pub leaf: SwitchId,
     /// The cable to the leaf.
-    pub cable: u32,
+    pub cable: CableId,
     /// The GPU this port serves: of a node's NICs in a fabric, in order, NIC i of n serves
     /// GPU ⌊i × g / n⌋ of its g GPUs (one each when they are as many); `None` in a node
     /// without GPUs.

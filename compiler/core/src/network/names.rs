@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 /// The building that holds a fabric's top tier: where a path between separate fabrics
 /// leaves it for a campus link.
-pub fn fabric_building(plant: &Plant, net: &Network, fabric: u32) -> Option<InstanceId> {
-    let top = net.fabrics.get(fabric as usize)?.switches.clone().next_back()?;
+pub fn fabric_building(plant: &Plant, net: &Network, fabric: FabricId) -> Option<InstanceId> {
+    let top = net.fabrics.get(fabric.0 as usize)?.switches.clone().next_back()?;
     let hall = match net.switches[top as usize].rack {
         RackRef::Plant(r) => plant.ancestor(r, Kind::Hall)?,
         RackRef::Generated(g) => net.racks.get(g as usize)?.hall,
@@ -20,13 +20,13 @@ pub fn fabric_building(plant: &Plant, net: &Network, fabric: u32) -> Option<Inst
 /// Every cable's label, `<fabric>-t<tier>-<nnnnnn>` numbered per fabric and tier in cable
 /// order (the cabling plan prints them; simulator files refer to them).
 pub fn cable_labels(net: &Network) -> Vec<String> {
-    let mut counters: BTreeMap<(u32, Tier), u32> = BTreeMap::new();
+    let mut counters: BTreeMap<(FabricId, Tier), u32> = BTreeMap::new();
     net.cables
         .iter()
         .map(|c| {
             let n = counters.entry((c.fabric, c.tier)).or_insert(0);
             *n += 1;
-            let fabric = net.fabrics.get(c.fabric as usize).map_or("", |f| f.name.as_str());
+            let fabric = net.fabrics.get(c.fabric.0 as usize).map_or("", |f| f.name.as_str());
             format!("{fabric}-t{}-{:06}", c.tier.index(), n)
         })
         .collect()
@@ -41,9 +41,9 @@ pub fn end_name(plant: &Plant, net: &Network, end: End) -> String {
 }
 
 /// The canonical name of a generated switch: its rack's path, then `<fabric>.<tier>[n]`.
-pub fn switch_name(plant: &Plant, net: &Network, switch: u32) -> String {
-    let s = net.switches[switch as usize];
-    let fabric = &net.fabrics.get(s.fabric as usize).map_or(String::new(), |f| f.name.clone());
+pub fn switch_name(plant: &Plant, net: &Network, switch: SwitchId) -> String {
+    let s = net.switches[switch];
+    let fabric = &net.fabrics.get(s.fabric.0 as usize).map_or(String::new(), |f| f.name.clone());
     let tier = s.tier.name();
     format!("{}.{fabric}_{tier}[{}]", rack_name(plant, net, s.rack), s.number)
 }

@@ -53,7 +53,7 @@ impl Generator<'_> {
     pub(super) fn end_rack(&self, end: End) -> Option<RackRef> {
         match end {
             End::Nic { nic, .. } => self.plant.ancestor(nic, Kind::Rack).map(RackRef::Plant),
-            End::Switch { switch, .. } => Some(self.net.switches[switch as usize].rack),
+            End::Switch { switch, .. } => Some(self.net.switches[switch].rack),
         }
     }
 
@@ -78,7 +78,14 @@ impl Generator<'_> {
         }
     }
 
-    pub(super) fn eor_rack(&mut self, row: InstanceId, eor: &mut HashMap<InstanceId, u32>, units: f64, fabric: u32, decl: DeclId) -> u32 {
+    pub(super) fn eor_rack(
+        &mut self,
+        row: InstanceId,
+        eor: &mut HashMap<InstanceId, u32>,
+        units: f64,
+        fabric: FabricId,
+        decl: DeclId,
+    ) -> u32 {
         if let Some(&r) = eor.get(&row) {
             let rack = &mut self.net.racks[r as usize];
             if rack.used_units + units <= rack.units + 1e-9 {
@@ -118,11 +125,11 @@ pub(super) struct SpineSlots {
     overflow: bool,
     spine_path_span: Option<Label>,
     generated: Option<(InstanceId, u32)>,
-    fabric: u32,
+    fabric: FabricId,
 }
 
 impl SpineSlots {
-    pub(super) fn new(g: &mut Generator<'_>, decl: DeclId, fabric: u32, leaves: &[u32]) -> SpineSlots {
+    pub(super) fn new(g: &mut Generator<'_>, decl: DeclId, fabric: FabricId, leaves: &[SwitchId]) -> SpineSlots {
         let plant = g.plant;
         let mut racks = Vec::new();
         let mut span = None;
@@ -139,10 +146,8 @@ impl SpineSlots {
             }
         }
         // Without `spine_racks` (or when it names no rack) spines go into generated racks.
-        let generated = leaves
-            .first()
-            .and_then(|&l| g.rack_loc(g.net.switches[l as usize].rack))
-            .map(|loc| (loc.hall, plant.children(loc.hall).count() as u32));
+        let generated =
+            leaves.first().and_then(|&l| g.rack_loc(g.net.switches[l].rack)).map(|loc| (loc.hall, plant.children(loc.hall).count() as u32));
         let room = racks.iter().map(|(_, free)| free).sum();
         SpineSlots { racks, room, next: 0, needed_units: 0.0, overflow: false, spine_path_span: span, generated, fabric }
     }

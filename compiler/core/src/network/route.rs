@@ -7,7 +7,7 @@
 //! on each side, so it is an upper bound on every real path of the fat tree; parts without a
 //! published latency count as zero and are named.
 
-use super::model::{End, FabricNet, Network, Tier};
+use super::model::{CableId, End, FabricId, FabricNet, Network, SwitchId, Tier};
 use super::names::fabric_building;
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
@@ -88,14 +88,14 @@ pub struct RouteTable {
     by_nic: Vec<(InstanceId, u32)>,
     switch_latency: Vec<Option<f64>>,
     /// Per switch: the slowest uplink (cable and transceivers) and that cable.
-    up1: Vec<(f64, Option<u32>)>,
+    up1: Vec<(f64, Option<CableId>)>,
     /// Per leaf (3 tiers): the slowest way to the core's input through a spine.
-    up2: Vec<(f64, Option<u32>)>,
+    up2: Vec<(f64, Option<CableId>)>,
 }
 
 /// A cable's propagation delay plus its transceivers' latency (known parts).
-fn cable_delay(net: &Network, c: u32) -> f64 {
-    let cable = net.cables[c as usize];
+fn cable_delay(net: &Network, c: CableId) -> f64 {
+    let cable = net.cables[c];
     let medium = net.media[cable.medium as usize];
     let optic = medium.optic.and_then(|o| net.optics[o as usize].latency_s).unwrap_or(0.0);
     let ends = f64::from(u8::from(cable.optic_a) + u8::from(cable.optic_b));
@@ -112,23 +112,25 @@ impl RouteTable {
             net.switches.iter().map(|s| program.field(s.ty, "latency").and_then(|f| f.number())).collect();
         let mut up1 = vec![(0.0, None); net.switches.len()];
         for (c, cable) in net.cables.iter().enumerate() {
+            let c = CableId(c as u32);
             if let End::Switch { switch, .. } = cable.a {
-                let d = cable_delay(net, c as u32);
-                if up1[switch as usize].1.is_none() || d > up1[switch as usize].0 {
-                    up1[switch as usize] = (d, Some(c as u32));
+                let d = cable_delay(net, c);
+                if up1[switch.0 as usize].1.is_none() || d > up1[switch.0 as usize].0 {
+                    up1[switch.0 as usize] = (d, Some(c));
                 }
             }
         }
         let mut up2 = vec![(0.0, None); net.switches.len()];
         for (c, cable) in net.cables.iter().enumerate() {
+            let c = CableId(c as u32);
             if cable.tier != Tier::Spine {
                 continue;
             }
             if let (End::Switch { switch: leaf, .. }, End::Switch { switch: spine, .. }) = (cable.a, cable.b) {
-                let d = cable_delay(net, c as u32) + switch_latency[spine as usize].unwrap_or(0.0) + up1[spine as usize].0;
-                let slot: &mut (f64, Option<u32>) = &mut up2[leaf as usize];
+                let d = cable_delay(net, c) + switch_latency[spine.0 as usize].unwrap_or(0.0) + up1[spine.0 as usize].0;
+                let slot: &mut (f64, Option<CableId>) = &mut up2[leaf.0 as usize];
                 if slot.1.is_none() || d > slot.0 {
-                    *slot = (d, Some(c as u32));
+                    *slot = (d, Some(c));
                 }
             }
         }
@@ -149,13 +151,13 @@ impl<'a> Router<'a> {
         Router { plant, net, table }
     }
 
-    fn cable_delay(&self, c: u32) -> f64 {
+    fn cable_delay(&self, c: CableId) -> f64 {
         cable_delay(self.net, c)
     }
 
-    fn cable_terms(&self, c: u32, out: &mut Vec<Term>) {
+    fn cable_terms(&self, c: CableId, out: &mut Vec<Term>) {
         let program = &self.plant.program;
-        let cable = self.net.cables[c as usize];
+        let cable = self.net.cables[c];
         let medium = self.net.media[cable.medium as usize];
         let name = program.decl(medium.decl).name.clone().unwrap_or_default();
         out.push(Term {
@@ -174,11 +176,11 @@ impl<'a> Router<'a> {
         }
     }
 
-    fn switch_term(&self, s: u32) -> Term {
-        let sw = self.net.switches[s as usize];
+    fn switch_term(&self, s: SwitchId) -> Term {
+        let sw = self.net.switches[s];
         let tier = sw.tier.name();
         let name = self.plant.program.decl(sw.ty).name.clone().unwrap_or_default();
-        Term { what: format!("{tier} {name}"), seconds: self.table.switch_latency[s as usize], part: format!("{name} switch") }
+        Term { what: format!("{tier} {name}"), seconds: self.table.switch_latency[s.0 as usize], part: format!("{name} switch") }
     }
 
     fn nic_latency(&self, e: u32) -> Option<f64> {
@@ -189,7 +191,7 @@ impl<'a> Router<'a> {
     fn side(&self, e: u32, t: Tier) -> f64 {
         let ep = self.net.endpoints[e as usize];
         let s0 = self.nic_latency(e).unwrap_or(0.0) + self.cable_delay(ep.cable);
-        let leaf = ep.leaf as usize;
+        let leaf = ep.leaf.0 as usize;
         match t {
             Tier::Leaf => s0,
             Tier::Spine => s0 + self.table.switch_latency[leaf].unwrap_or(0.0) + self.table.up1[leaf].0,
@@ -198,7 +200,7 @@ impl<'a> Router<'a> {
     }
 
     /// The terms of [`Router::side`], and the tier-`t` switch it reaches.
-    fn side_terms(&self, e: u32, t: Tier) -> (Vec<Term>, Option<u32>) {
+    fn side_terms(&self, e: u32, t: Tier) -> (Vec<Term>, Option<SwitchId>) {
         let program = &self.plant.program;
         let ep = self.net.endpoints[e as usize];
         let nic_decl = self.plant.get(ep.nic).decl;
@@ -209,18 +211,18 @@ impl<'a> Router<'a> {
         let mut top = Some(ep.leaf);
         if t >= Tier::Spine {
             out.push(self.switch_term(ep.leaf));
-            let cable = if t == Tier::Spine { self.table.up1[ep.leaf as usize].1 } else { self.table.up2[ep.leaf as usize].1 };
+            let cable = if t == Tier::Spine { self.table.up1[ep.leaf.0 as usize].1 } else { self.table.up2[ep.leaf.0 as usize].1 };
             top = None;
             if let Some(c) = cable {
                 self.cable_terms(c, &mut out);
-                if let End::Switch { switch: spine, .. } = self.net.cables[c as usize].b {
+                if let End::Switch { switch: spine, .. } = self.net.cables[c].b {
                     top = Some(spine);
                     if t >= Tier::Core {
                         out.push(self.switch_term(spine));
                         top = None;
-                        if let Some(c2) = self.table.up1[spine as usize].1 {
+                        if let Some(c2) = self.table.up1[spine.0 as usize].1 {
                             self.cable_terms(c2, &mut out);
-                            if let End::Switch { switch: core, .. } = self.net.cables[c2 as usize].b {
+                            if let End::Switch { switch: core, .. } = self.net.cables[c2].b {
                                 top = Some(core);
                             }
                         }
@@ -262,7 +264,7 @@ impl<'a> Router<'a> {
             return Err(NoPath::NoEndpoints);
         }
         let group = |set: &[u32]| {
-            let mut m: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+            let mut m: BTreeMap<FabricId, Vec<u32>> = BTreeMap::new();
             for &e in set {
                 m.entry(self.net.endpoints[e as usize].fabric).or_default().push(e);
             }
@@ -291,7 +293,8 @@ impl<'a> Router<'a> {
                 if a.is_empty() || b.is_empty() {
                     continue;
                 }
-                let path = if fa == fb { self.farthest_within(fa as u32, a) } else { self.across(fa as u32, a, fb as u32, b).ok() };
+                let (fa, fb) = (FabricId(fa as u32), FabricId(fb as u32));
+                let path = if fa == fb { self.farthest_within(fa, a) } else { self.across(fa, a, fb, b).ok() };
                 if let Some(path) = path
                     && best.as_ref().is_none_or(|w| path.seconds > w.seconds)
                 {
@@ -310,9 +313,9 @@ impl<'a> Router<'a> {
 
     /// The worst path between two different endpoints of one fabric, apart at the highest
     /// tier the fabric has between any two of them; `None` with fewer than two endpoints.
-    fn farthest_within(&self, fabric: u32, set: &[u32]) -> Option<WorstPath> {
+    fn farthest_within(&self, fabric: FabricId, set: &[u32]) -> Option<WorstPath> {
         let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
-        let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
+        let pod_of = |e: u32| self.net.switches[leaf_of(e).0 as usize].pod;
         let tier = self.meeting_tier(fabric, set.iter().copied());
         let apart = |x: u32, y: u32| match tier {
             Tier::Leaf => x != y,
@@ -338,28 +341,28 @@ impl<'a> Router<'a> {
         best.1
     }
 
-    fn within(&self, fabric: u32, a: &[u32], b: &[u32]) -> WorstPath {
+    fn within(&self, fabric: FabricId, a: &[u32], b: &[u32]) -> WorstPath {
         let tier = self.meeting_tier(fabric, a.iter().chain(b).copied());
         self.join(a, b, tier, tier, None)
     }
 
     /// The lowest tier where every endpoint of `ends` (at least one) meets the others: a
     /// leaf, the spines inside one pod or of a 2-tier fabric, the cores across pods.
-    fn meeting_tier(&self, fabric: u32, ends: impl Iterator<Item = u32> + Clone) -> Tier {
+    fn meeting_tier(&self, fabric: FabricId, ends: impl Iterator<Item = u32> + Clone) -> Tier {
         let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
-        let pod_of = |e: u32| self.net.switches[leaf_of(e) as usize].pod;
+        let pod_of = |e: u32| self.net.switches[leaf_of(e).0 as usize].pod;
         let Some(first) = ends.clone().next() else { return Tier::Leaf };
         if ends.clone().all(|e| leaf_of(e) == leaf_of(first)) {
             Tier::Leaf
-        } else if self.net.fabrics[fabric as usize].tiers == 2 || ends.clone().all(|e| pod_of(e) == pod_of(first)) {
+        } else if self.net.fabrics[fabric].tiers == 2 || ends.clone().all(|e| pod_of(e) == pod_of(first)) {
             Tier::Spine
         } else {
             Tier::Core
         }
     }
 
-    fn across(&self, fa: u32, a: &[u32], fb: u32, b: &[u32]) -> Result<WorstPath, NoPath> {
-        let (na, nb) = (&self.net.fabrics[fa as usize], &self.net.fabrics[fb as usize]);
+    fn across(&self, fa: FabricId, a: &[u32], fb: FabricId, b: &[u32]) -> Result<WorstPath, NoPath> {
+        let (na, nb) = (&self.net.fabrics[fa], &self.net.fabrics[fb]);
         let (ba, bb) = (fabric_building(self.plant, self.net, fa), fabric_building(self.plant, self.net, fb));
         let link = match (ba, bb) {
             (Some(x), Some(y)) if x != y => self.net.links.iter().find(|l| l.joins(x, y)),

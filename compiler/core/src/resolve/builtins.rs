@@ -10,7 +10,7 @@ use fabric_syntax::Span;
 use fabric_syntax::ast::{self, ExprKind};
 
 impl Resolver<'_> {
-    pub(super) fn call(&mut self, fi: usize, callee: &ast::Ident, args: &[ast::Expr], span: Span, depth: usize) -> Value {
+    pub(super) fn call(&mut self, fi: FileIdx, callee: &ast::Ident, args: &[ast::Expr], span: Span, depth: usize) -> Value {
         let file = self.files[fi].file;
         let arity = match callee.name.as_str() {
             "ceil" | "floor" | "count" | "power" => Some(1),

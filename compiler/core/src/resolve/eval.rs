@@ -9,7 +9,7 @@ use fabric_syntax::Span;
 use fabric_syntax::ast::{self, BinaryOp, ExprKind, Member, SegmentKind, UnaryOp};
 
 impl Resolver<'_> {
-    pub(super) fn const_value(&mut self, fi: usize, mi: usize) -> Value {
+    pub(super) fn const_value(&mut self, fi: FileIdx, mi: usize) -> Value {
         match self.consts.get(&(fi, mi)) {
             Some(ConstState::Done(v)) => return v.clone(),
             Some(ConstState::InProgress) => {
@@ -34,7 +34,7 @@ impl Resolver<'_> {
         value
     }
 
-    pub(super) fn eval_path(&mut self, fi: usize, path: &ast::Path) -> Value {
+    pub(super) fn eval_path(&mut self, fi: FileIdx, path: &ast::Path) -> Value {
         if let Some(ident) = path.as_name() {
             if let Some(symbol) = self.files[fi].scope.get(&ident.name).copied() {
                 self.reference(fi, ident.span, symbol);
@@ -94,7 +94,7 @@ impl Resolver<'_> {
     }
 
     /// Evaluates an expression; reports errors and returns [`Value::Error`] for them.
-    pub(super) fn eval(&mut self, fi: usize, expr: &ast::Expr, depth: usize) -> Value {
+    pub(super) fn eval(&mut self, fi: FileIdx, expr: &ast::Expr, depth: usize) -> Value {
         let file = self.files[fi].file;
         if depth > 200 {
             self.error(
@@ -158,7 +158,7 @@ impl Resolver<'_> {
         }
     }
 
-    pub(super) fn binary(&mut self, fi: usize, op: BinaryOp, a: Value, b: Value, lhs: &ast::Expr, rhs: &ast::Expr) -> Value {
+    pub(super) fn binary(&mut self, fi: FileIdx, op: BinaryOp, a: Value, b: Value, lhs: &ast::Expr, rhs: &ast::Expr) -> Value {
         let file = self.files[fi].file;
         if matches!(a, Value::Error) || matches!(b, Value::Error) {
             return Value::Error;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 impl Resolver<'_> {
     /// Registers the names a file declares: constants, types and top-level instances.
-    pub(super) fn declare(&mut self, fi: usize) {
+    pub(super) fn declare(&mut self, fi: FileIdx) {
         let file = self.files[fi].file;
         let parse = self.files[fi].parse;
         let mut instance_names: HashMap<String, Span> = HashMap::new();
@@ -121,7 +121,7 @@ impl Resolver<'_> {
         kind
     }
 
-    pub(super) fn import(&mut self, fi: usize, slots: &std::collections::BTreeMap<String, FileSlot>) {
+    pub(super) fn import(&mut self, fi: FileIdx, slots: &std::collections::BTreeMap<String, FileSlot>) {
         let db = self.db;
         let file = self.files[fi].file;
         let parse = self.files[fi].parse;
@@ -238,7 +238,7 @@ impl Resolver<'_> {
     }
 
     /// Records that `span` of file `fi` names `symbol`.
-    pub(super) fn reference(&mut self, fi: usize, span: Span, symbol: Symbol) {
+    pub(super) fn reference(&mut self, fi: FileIdx, span: Span, symbol: Symbol) {
         let (target_file, target_span) = match symbol {
             Symbol::Type(id) => (self.program.decl(id).file, self.program.decl(id).name_span),
             Symbol::Const(cf, cm) => match &self.files[cf].parse.file.members[cm] {
@@ -249,7 +249,7 @@ impl Resolver<'_> {
         self.program.references.push(Reference { file: self.files[fi].file, span, target_file, target_span });
     }
 
-    pub(super) fn bind_import(&mut self, fi: usize, name: &str, symbol: Symbol, span: Span) {
+    pub(super) fn bind_import(&mut self, fi: FileIdx, name: &str, symbol: Symbol, span: Span) {
         let file = self.files[fi].file;
         if let Some(&(_, own)) = self.files[fi].own.get(name) {
             self.error(

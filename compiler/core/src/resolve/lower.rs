@@ -12,7 +12,7 @@ use fabric_syntax::ast::{self, Member};
 use std::collections::HashMap;
 
 impl Resolver<'_> {
-    pub(super) fn lower_file(&mut self, fi: usize) {
+    pub(super) fn lower_file(&mut self, fi: FileIdx) {
         let file = self.files[fi].file;
         let parse = self.files[fi].parse;
         let mut next_top = self
@@ -75,7 +75,7 @@ impl Resolver<'_> {
         }
     }
 
-    pub(super) fn misplaced(&mut self, fi: usize, span: Span, message: String, help: &str) {
+    pub(super) fn misplaced(&mut self, fi: FileIdx, span: Span, message: String, help: &str) {
         let file = self.files[fi].file;
         // A member cut loose by a syntax error on the same line is part of that error.
         if self.files[fi].error_lines.contains(&line_of(file.text(self.db), span.start)) {
@@ -84,7 +84,7 @@ impl Resolver<'_> {
         self.error(Diagnostic::error(codes::E0208, message, Label::new(file, span, "not allowed here")).with_help(help));
     }
 
-    pub(super) fn lower_assert(&mut self, fi: usize, a: &ast::Assert, owner: Option<DeclId>) {
+    pub(super) fn lower_assert(&mut self, fi: FileIdx, a: &ast::Assert, owner: Option<DeclId>) {
         let file = self.files[fi].file;
         // A comparison's sides are kept lowered, so that a failure can show each side's value.
         let (value, sides) = match &a.condition.kind {
@@ -117,7 +117,7 @@ impl Resolver<'_> {
     }
 
     /// Fills in a declaration from its block: base, array, fields, bounds, children, asserts.
-    pub(super) fn lower_body(&mut self, fi: usize, id: DeclId, block: &ast::Block) {
+    pub(super) fn lower_body(&mut self, fi: FileIdx, id: DeclId, block: &ast::Block) {
         let file = self.files[fi].file;
         let kind = self.program.decl(id).kind;
         let schema = kind.schema();
@@ -222,7 +222,7 @@ impl Resolver<'_> {
         );
     }
 
-    pub(super) fn lower_child(&mut self, fi: usize, parent: DeclId, parent_kind: Kind, block: &ast::Block) -> Option<DeclId> {
+    pub(super) fn lower_child(&mut self, fi: FileIdx, parent: DeclId, parent_kind: Kind, block: &ast::Block) -> Option<DeclId> {
         let file = self.files[fi].file;
         let kind = self.kind_of(file, &block.kind)?;
         let allowed = parent_kind.schema().children;
@@ -330,7 +330,7 @@ impl Resolver<'_> {
         self.error(d);
     }
 
-    pub(super) fn array_range(&mut self, fi: usize, array: &ast::ArrayRange) -> Option<(i64, i64)> {
+    pub(super) fn array_range(&mut self, fi: FileIdx, array: &ast::ArrayRange) -> Option<(i64, i64)> {
         let lo = self.eval(fi, &array.lo, 0);
         let hi = self.eval(fi, &array.hi, 0);
         let lo = self.whole_number(fi, lo, array.lo.span, "an array index")?;

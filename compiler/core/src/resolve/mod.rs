@@ -19,7 +19,7 @@ pub use model::*;
 
 use crate::diagnostic::{Diagnostic, Label, syntax_code};
 use crate::source::{FileSlot, Project, SourceFile, parse_file};
-use resolver::{FileCtx, Resolver, line_of};
+use resolver::{FileCtx, FileIdx, Resolver, line_of};
 use std::collections::HashMap;
 
 /// The syntax errors of one file as diagnostics.
@@ -55,18 +55,18 @@ pub fn resolve(db: &dyn salsa::Database, project: Project) -> Program {
         let parse = parse_file(db, file);
         let text = file.text(db);
         let error_lines = parse.errors.iter().map(|e| line_of(text, e.span.start)).collect();
-        r.by_key.insert(file.key(db).clone(), r.files.len());
+        r.by_key.insert(file.key(db).clone(), FileIdx(r.files.len()));
         r.files.push(FileCtx { file, parse, own: HashMap::new(), scope: HashMap::new(), modules: HashMap::new(), error_lines });
         r.program.files.push(file);
     }
     for i in 0..r.files.len() {
-        r.declare(i);
+        r.declare(FileIdx(i));
     }
     for i in 0..r.files.len() {
-        r.import(i, slots);
+        r.import(FileIdx(i), slots);
     }
     for i in 0..r.files.len() {
-        r.lower_file(i);
+        r.lower_file(FileIdx(i));
     }
     r.check_base_cycles();
     r.check_required();

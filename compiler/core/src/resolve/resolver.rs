@@ -10,9 +10,26 @@ use fabric_syntax::Span;
 use fabric_syntax::ast::{ImportTarget, Member};
 use std::collections::HashMap;
 
+/// Index of a file in the resolver's [`Resolver::files`] (its order of loading).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub(super) struct FileIdx(pub(super) usize);
+
+impl<'a> std::ops::Index<FileIdx> for Vec<FileCtx<'a>> {
+    type Output = FileCtx<'a>;
+    fn index(&self, i: FileIdx) -> &FileCtx<'a> {
+        &self[i.0]
+    }
+}
+
+impl<'a> std::ops::IndexMut<FileIdx> for Vec<FileCtx<'a>> {
+    fn index_mut(&mut self, i: FileIdx) -> &mut FileCtx<'a> {
+        &mut self[i.0]
+    }
+}
+
 #[derive(Clone, Copy)]
 pub(super) enum Symbol {
-    Const(usize, usize),
+    Const(FileIdx, usize),
     Type(DeclId),
 }
 
@@ -24,7 +41,7 @@ pub(super) struct FileCtx<'a> {
     /// Names visible in this file: its own and imported.
     pub(super) scope: HashMap<String, Symbol>,
     /// Module aliases: `import std.nvidia` makes `nvidia` refer to that file's index.
-    pub(super) modules: HashMap<String, usize>,
+    pub(super) modules: HashMap<String, FileIdx>,
     /// Line numbers (0-based) on which a syntax error starts.
     pub(super) error_lines: Vec<usize>,
 }
@@ -37,9 +54,9 @@ pub(super) enum ConstState {
 pub(super) struct Resolver<'a> {
     pub(super) db: &'a dyn salsa::Database,
     pub(super) files: Vec<FileCtx<'a>>,
-    pub(super) by_key: HashMap<String, usize>,
+    pub(super) by_key: HashMap<String, FileIdx>,
     pub(super) program: Program,
-    pub(super) consts: HashMap<(usize, usize), ConstState>,
+    pub(super) consts: HashMap<(FileIdx, usize), ConstState>,
 }
 
 pub(super) fn line_of(text: &str, offset: u32) -> usize {

@@ -12,7 +12,7 @@ use fabric_syntax::Span;
 use fabric_syntax::ast::{self};
 
 impl Resolver<'_> {
-    pub(super) fn whole_number(&mut self, fi: usize, value: Value, span: Span, what: &str) -> Option<i64> {
+    pub(super) fn whole_number(&mut self, fi: FileIdx, value: Value, span: Span, what: &str) -> Option<i64> {
         let file = self.files[fi].file;
         match value {
             Value::Number { value, dim } if dim.is_none() && value.fract() == 0.0 && value.abs() < 9.0e15 => Some(value as i64),
@@ -55,7 +55,7 @@ impl Resolver<'_> {
     }
 
     /// Resolves a type name (`GB200_NVL72`, `nvidia.GB200_NVL72`) expected to be of `kind`.
-    pub(super) fn type_ref(&mut self, fi: usize, path: &ast::Path, kind: Kind) -> Option<DeclId> {
+    pub(super) fn type_ref(&mut self, fi: FileIdx, path: &ast::Path, kind: Kind) -> Option<DeclId> {
         let file = self.files[fi].file;
         let value = self.eval_path(fi, path);
         match value {
@@ -94,7 +94,7 @@ impl Resolver<'_> {
         }
     }
 
-    pub(super) fn unknown_name(&mut self, fi: usize, name: &str, span: Span, want_kind: Option<Kind>) {
+    pub(super) fn unknown_name(&mut self, fi: FileIdx, name: &str, span: Span, want_kind: Option<Kind>) {
         let file = self.files[fi].file;
         let candidates: Vec<String> = self.files[fi]
             .scope
@@ -128,7 +128,7 @@ impl Resolver<'_> {
     }
 
     /// Checks a value against a field's type; reports and returns [`Value::Error`] if wrong.
-    pub(super) fn check_value(&mut self, fi: usize, field: &FieldSchema, value: Value, expr: &ast::Expr) -> Value {
+    pub(super) fn check_value(&mut self, fi: FileIdx, field: &FieldSchema, value: Value, expr: &ast::Expr) -> Value {
         let file = self.files[fi].file;
         let span = expr.span;
         if matches!(value, Value::Error) {

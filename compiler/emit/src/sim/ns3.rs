@@ -66,7 +66,7 @@ impl SimEmitter<'_> {
                 (VertexKind::Nic, Source::Instance(i)) => self.num(i, "latency").unwrap_or(0.0),
                 (VertexKind::Switch, Source::Instance(i)) => self.num(i, "latency").unwrap_or(0.0) / 2.0,
                 (VertexKind::Switch, Source::Generated(s)) => {
-                    plant.program.field(self.net.switches[s as usize].ty, "latency").and_then(|f| f.number()).unwrap_or(0.0) / 2.0
+                    plant.program.field(self.net.switches[s].ty, "latency").and_then(|f| f.number()).unwrap_or(0.0) / 2.0
                 }
                 _ => 0.0,
             }

@@ -375,11 +375,11 @@ impl SimEmitter<'_> {
                             (plant.get(i).decl, role.to_string(), None, plant.ancestor(i, Kind::Rack).map(|r| plant.path(r)))
                         }
                         Source::Generated(s) => {
-                            let sw = self.net.switches[s as usize];
+                            let sw = self.net.switches[s];
                             (
                                 sw.ty,
                                 sw.tier.name().to_string(),
-                                self.net.fabrics.get(sw.fabric as usize).map(|f| f.name.clone()),
+                                self.net.fabrics.get(sw.fabric.0 as usize).map(|f| f.name.clone()),
                                 Some(fabric_core::network::rack_name(plant, self.net, sw.rack)),
                             )
                         }
@@ -442,7 +442,7 @@ impl SimEmitter<'_> {
                         let cable = self.net.cables[c as usize];
                         out.length_m = Some(cable.length_m);
                         out.medium = Some(self.name(self.net.media[cable.medium as usize].decl));
-                        out.fabric = self.net.fabrics.get(cable.fabric as usize).map(|f| f.name.clone());
+                        out.fabric = self.net.fabrics.get(cable.fabric.0 as usize).map(|f| f.name.clone());
                         out.tier = Some(cable.tier.index());
                         out.label = Some(labels[c as usize].clone());
                         out.campus_link = cable.link.map(|l| plant.path(self.net.links[l as usize].instance));
