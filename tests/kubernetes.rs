@@ -55,12 +55,14 @@ fn campus_manifests_keep_a_replica_in_its_nvlink_domain_and_validate() {
     let scratch = tempfile::tempdir().unwrap();
     let out = scratch.path().join("out");
     build_k8s("../examples/campus.fabric", &out);
-    let lws = std::fs::read_to_string(out.join("k8s/agents.yaml")).unwrap();
-    // 72 GPUs on GB200 NVL72 compute trays of 4: 18 pods of 4 GPUs, inside one rack.
-    assert!(lws.contains("  replicas: 16\n") && lws.contains("    size: 18\n"), "{lws}");
-    assert!(lws.contains("nvidia.com/gpu: \"4\""), "{lws}");
-    assert!(lws.contains("kueue.x-k8s.io/podset-required-topology: topology.fabric-lang.org/rack"), "{lws}");
-    assert!(lws.contains("priorityClassName: fabric-agent-facing"), "rtt <= 1 ms makes the service agent-facing:\n{lws}");
+    let set = std::fs::read_to_string(out.join("k8s/agents.yaml")).unwrap();
+    // The disaggregated service is one DisaggregatedSet with a prefill and a decode role.
+    assert!(set.contains("kind: DisaggregatedSet\n") && set.contains("  - name: prefill\n") && set.contains("  - name: decode\n"), "{set}");
+    // Decode: 72 GPUs on GB200 NVL72 compute trays of 4: 18 pods of 4 GPUs, inside one rack.
+    assert!(set.contains("      replicas: 2\n") && set.contains("        size: 18\n"), "{set}");
+    assert!(set.contains("nvidia.com/gpu: \"4\""), "{set}");
+    assert!(set.contains("kueue.x-k8s.io/podset-required-topology: topology.fabric-lang.org/rack"), "{set}");
+    assert!(set.contains("priorityClassName: fabric-agent-facing"), "rtt <= 1 ms makes the service agent-facing:\n{set}");
     let nodes = std::fs::read_to_string(out.join("k8s/nodes.yaml")).unwrap();
     assert_eq!(nodes.matches("kind: Node\n").count(), 2592);
     let kueue = std::fs::read_to_string(out.join("k8s/kueue.yaml")).unwrap();
@@ -68,6 +70,52 @@ fn campus_manifests_keep_a_replica_in_its_nvlink_domain_and_validate() {
     let (ok, output) = validate(&out.join("k8s"));
     assert!(ok, "{output}");
     assert!(output.contains(" 0 failed"), "{output}");
+}
+
+/// The values of `--flag value` in every engine command line of a manifest, deduplicated
+/// (a group's leader and workers may each carry them).
+fn flag(text: &str, name: &str) -> Vec<String> {
+    let tokens: Vec<&str> = text.split_whitespace().filter(|t| *t != "-").map(|t| t.trim_matches(['\'', '"'])).collect();
+    let mut values: Vec<String> = tokens.windows(2).filter(|w| w[0] == name).map(|w| w[1].to_string()).collect();
+    values.dedup();
+    values
+}
+
+#[test]
+fn engine_flags_carry_the_degrees_report_json_gives() {
+    // vLLM on the campus example (disaggregated), SGLang on the same service.
+    let campus = std::fs::read_to_string("../examples/campus.fabric").unwrap();
+    let sglang = campus.replace("  load {\n    arrival = 40", "  serving {\n    engine = \"sglang\"\n  }\n  load {\n    arrival = 40");
+    assert_ne!(campus, sglang, "campus.fabric changed: the test cannot add its serving block");
+    for (name, text) in [("vllm", campus), ("sglang", sglang)] {
+        let scratch = tempfile::tempdir().unwrap();
+        let spec = scratch.path().join("campus.fabric");
+        std::fs::write(&spec, &text).unwrap();
+        let out = scratch.path().join("out");
+        build_k8s(spec.to_str().unwrap(), &out);
+        let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        let service = &report["services"][0];
+        assert_eq!(service["mode"], "disaggregated", "{service}");
+        let set = std::fs::read_to_string(out.join("k8s/agents.yaml")).unwrap();
+        let (prefill, decode) = set.split_once("  - name: decode").unwrap();
+        for (pool, text) in [("prefill", prefill), ("decode", decode)] {
+            let p = &service[pool]["parallelism"];
+            let degree = |k: &str| p[k].as_u64().unwrap().to_string();
+            if name == "vllm" {
+                assert_eq!(flag(text, "--tensor-parallel-size"), [degree("tp")], "{name} {pool}: {text}");
+                assert_eq!(flag(text, "--data-parallel-size"), [degree("dp")], "{name} {pool}: {text}");
+                assert!(text.contains("--enable-expert-parallel"), "{name} {pool}: {text}");
+            } else {
+                let tp_dp = (p["tp"].as_u64().unwrap() * p["dp"].as_u64().unwrap()).to_string();
+                assert_eq!(flag(text, "--tp-size"), [tp_dp], "{name} {pool}: {text}");
+                assert_eq!(flag(text, "--dp-size"), [degree("dp")], "{name} {pool}: {text}");
+                assert_eq!(flag(text, "--ep-size"), [degree("ep")], "{name} {pool}: {text}");
+                assert_eq!(flag(text, "--disaggregation-mode"), [pool.to_string()], "{name} {pool}: {text}");
+            }
+        }
+        let (ok, output) = validate(&out.join("k8s"));
+        assert!(ok, "{name}: {output}");
+    }
 }
 
 #[test]

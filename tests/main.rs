@@ -11,5 +11,6 @@ mod kubernetes;
 mod registry;
 mod sim;
 mod slo;
+mod slo_validation;
 mod tidy;
 mod ui;

@@ -398,6 +398,39 @@ pub fn report_table(report: &fabric_emit::report::Report) -> String {
         }
         out.push_str("\nServices\n");
         out.push_str(&table(&rows));
+        for s in &report.services {
+            let pool = |gpus_per_replica: u32, replicas: u32, p: &fabric_emit::report::ParallelismReport| {
+                format!("{replicas} × {gpus_per_replica} GPUs (tp {}, pp {}, dp {}, ep {})", p.tp, p.pp, p.dp, p.ep)
+            };
+            let chosen = if s.chosen == Some(true) { ", chosen by the planner" } else { "" };
+            match (s.mode, &s.prefill, &s.decode) {
+                (Some("disaggregated"), Some(p), Some(d)) => {
+                    let _ = writeln!(
+                        out,
+                        "  {}: disaggregated{chosen}: prefill {} at {} input tok/s per GPU; decode {} at {} output tok/s per GPU; KV transfer {}",
+                        s.name,
+                        pool(p.gpus_per_replica, p.replicas, &p.parallelism),
+                        p.input_tokens_per_s_per_gpu.map_or_else(dash, |v| group_thousands(v.round() as u128)),
+                        pool(d.gpus_per_replica, d.replicas, &d.parallelism),
+                        d.output_tokens_per_s_per_gpu.map_or_else(dash, |v| group_thousands(v.round() as u128)),
+                        s.kv_transfer_s.map_or_else(dash, |v| format_quantity(v, Dim::TIME))
+                    );
+                }
+                (Some(_), _, Some(d)) => {
+                    let _ = writeln!(
+                        out,
+                        "  {}: aggregated{chosen}: {} at {} output tok/s per GPU",
+                        s.name,
+                        pool(d.gpus_per_replica, d.replicas, &d.parallelism),
+                        d.output_tokens_per_s_per_gpu.map_or_else(dash, |v| group_thousands(v.round() as u128))
+                    );
+                }
+                _ => {}
+            }
+            if let Some(layout) = &s.suggested_layout {
+                let _ = writeln!(out, "  {}: fewest GPUs that meet its SLOs: {}", s.name, layout);
+            }
+        }
     }
     out
 }

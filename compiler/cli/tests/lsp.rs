@@ -319,9 +319,9 @@ fn ten_thousand_rapid_changes_a_50_mb_document_and_cancelled_requests() {
 fn missing_required_fields_get_a_quick_fix_that_adds_them() {
     let (mut s, doc, diagnostics, _dir) = open_one("import std.models.{DeepSeek_R1}\n\ninference agents {\n  model = DeepSeek_R1\n}\n");
     let (action, _) = quick_fix(&mut s, &doc, &diagnostics, "E0211");
-    assert_eq!(action["title"], "Add `precision`, `gpus_per_replica`, `replicas`, `placement`", "{action}");
+    assert_eq!(action["title"], "Add `precision`, `placement`", "{action}");
     let edit = &action["edit"]["changes"][&doc][0];
     assert_eq!(edit["range"]["start"], json!({ "line": 4, "character": 0 }), "inserted before the closing brace's line");
-    assert_eq!(edit["newText"], "  precision = \n  gpus_per_replica = \n  replicas = \n  placement = \n");
+    assert_eq!(edit["newText"], "  precision = \n  placement = \n");
     close(s);
 }

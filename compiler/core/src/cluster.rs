@@ -8,6 +8,8 @@
 //! index without brackets (`r[1]` → `r1`) and `-` for `_`; hostnames follow the site's
 //! `hostname_format`; label values are the DNS-safe path below the site joined by `.`.
 
+use crate::check::slo::ServiceEstimate;
+use crate::check::slo::model::Parallelism;
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::inventory::{DeviceSource, Inventory};
 use crate::network::{Network, TIER_NAMES};
@@ -63,7 +65,27 @@ impl ServiceTier {
     }
 }
 
-/// One inference service as a LeaderWorkerSet.
+/// The prefill pool of a disaggregated service, shaped like [`ClusterService`]'s decode pool.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ClusterPool {
+    /// Replicas.
+    pub replicas: u32,
+    /// GPUs per replica.
+    pub gpus_per_replica: u32,
+    /// Pods per replica (the LeaderWorkerSet template's `size`).
+    pub pods_per_replica: u32,
+    /// GPUs per pod.
+    pub gpus_per_pod: u32,
+    /// The topology level label a replica must stay inside.
+    pub level: String,
+    /// Why that level, for a comment in the manifest.
+    pub level_reason: String,
+    /// How a replica's GPUs split the model, as checked.
+    pub parallelism: Parallelism,
+}
+
+/// One inference service: a LeaderWorkerSet (aggregated), or a DisaggregatedSet of a
+/// prefill and a decode role; the fields below are the decode (or only) pool's.
 #[derive(Clone, PartialEq, Debug)]
 pub struct ClusterService {
     /// The `inference` instance.
@@ -90,6 +112,10 @@ pub struct ClusterService {
     pub gpu_model: Option<String>,
     /// Its `serving` block, if it has one.
     pub serving: Option<DeclId>,
+    /// How a decode replica's GPUs split the model, as checked.
+    pub parallelism: Parallelism,
+    /// The prefill pool of a disaggregated service.
+    pub prefill: Option<ClusterPool>,
 }
 
 /// The Kubernetes view of a spec.
@@ -151,7 +177,16 @@ struct Builder<'a> {
     plant: &'a Plant,
     net: &'a Network,
     inv: &'a Inventory,
+    estimates: &'a [ServiceEstimate],
     cluster: Cluster,
+}
+
+/// A pool's size and parallelism, as the SLO check settled it or the spec wrote it.
+#[derive(Clone, Copy)]
+struct PoolSize {
+    replicas: u32,
+    gpus_per_replica: u32,
+    parallelism: Parallelism,
 }
 
 impl Builder<'_> {
@@ -394,8 +429,7 @@ impl Builder<'_> {
                     if rtt.is_some_and(|r| r < 0.2) { ServiceTier::Agent } else { ServiceTier::Human }
                 }
             };
-            let num = |f: &str| program.field(decl, f).and_then(|v| v.number()).unwrap_or(0.0).max(0.0) as u32;
-            let (replicas, gpus_per_replica) = (num("replicas"), num("gpus_per_replica"));
+            let Some((decode, prefill)) = self.layout(root, decl) else { continue };
             let placed: Vec<InstanceId> = plant.placement_gpus(decl);
             let nodes: Vec<&ClusterNode> = {
                 let mut seen = std::collections::BTreeSet::new();
@@ -409,51 +443,109 @@ impl Builder<'_> {
             };
             let gpus_per_node = nodes.iter().map(|n| n.gpus).filter(|&g| g > 0).min().unwrap_or(0);
             let gpu_model = nodes.first().and_then(|n| n.gpu_model.clone());
-            if gpus_per_node == 0 || gpus_per_replica == 0 {
+            if gpus_per_node == 0 || decode.gpus_per_replica == 0 {
                 continue; // nothing placed: the placement checks report it
             }
-            let (pods, per_pod) = if gpus_per_replica <= gpus_per_node {
-                (1, gpus_per_replica)
-            } else {
-                (gpus_per_replica.div_ceil(gpus_per_node), gpus_per_node)
+            let Some(decode_pool) = self.pool(decl, &own, &placed, gpus_per_node, decode) else { continue };
+            let prefill_pool = match prefill {
+                Some(p) => match self.pool(decl, &own, &placed, gpus_per_node, p) {
+                    Some(pool) => Some(pool),
+                    None => continue,
+                },
+                None => None,
             };
-            if gpus_per_replica > gpus_per_node && !gpus_per_replica.is_multiple_of(gpus_per_node) {
-                let (file, span) =
-                    program.field_origin(decl, "gpus_per_replica").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
-                self.cluster.diagnostics.push(
-                    Diagnostic::error(
-                        codes::E0803,
-                        format!(
-                            "a replica of {gpus_per_replica} GPUs cannot be split into pods of equal size on nodes of {gpus_per_node} GPUs"
-                        ),
-                        Label::new(file, span, format!("{gpus_per_replica} is not a multiple of {gpus_per_node}")),
-                    )
-                    .with_note("a LeaderWorkerSet group is pods of one shape, one pod per node")
-                    .with_path(own.clone())
-                    .with_help(format!(
-                        "use a multiple of {gpus_per_node}, such as {} or {}",
-                        gpus_per_replica / gpus_per_node * gpus_per_node,
-                        pods * gpus_per_node
-                    )),
-                );
-                continue;
-            }
-            let (level, reason) = self.level(&placed, gpus_per_replica, pods);
             self.cluster.services.push(ClusterService {
                 instance: root,
                 name,
                 namespace,
                 tier,
-                replicas,
-                gpus_per_replica,
-                pods_per_replica: pods,
-                gpus_per_pod: per_pod,
-                level,
-                level_reason: reason,
+                replicas: decode_pool.replicas,
+                gpus_per_replica: decode_pool.gpus_per_replica,
+                pods_per_replica: decode_pool.pods_per_replica,
+                gpus_per_pod: decode_pool.gpus_per_pod,
+                level: decode_pool.level,
+                level_reason: decode_pool.level_reason,
                 gpu_model,
                 serving,
+                parallelism: decode.parallelism,
+                prefill: prefill_pool,
             });
         }
+    }
+
+    /// The decode (or only) pool and the prefill pool of a service: as its SLO check
+    /// settled them (the planner's choice included), else as the spec writes them; `None`
+    /// for a planned service the check could not size.
+    fn layout(&self, root: InstanceId, decl: DeclId) -> Option<(PoolSize, Option<PoolSize>)> {
+        let program = &self.plant.program;
+        if let Some(e) = self.estimates.iter().find(|e| e.instance == root).and_then(|e| e.estimate.as_ref()) {
+            let size = |p: &crate::check::PoolFigures| PoolSize {
+                replicas: p.replicas,
+                gpus_per_replica: p.gpus_per_replica,
+                parallelism: p.parallelism,
+            };
+            return Some((size(&e.decode), e.disaggregated.then(|| size(&e.prefill))));
+        }
+        let child = |d: DeclId, kind: Kind| program.decl(d).children.iter().copied().find(|&c| program.decl(c).kind == kind);
+        let size = |d: DeclId| {
+            let num = |f: &str| program.field(d, f).and_then(|v| v.number()).unwrap_or(0.0).max(0.0) as u32;
+            let gpus = num("gpus_per_replica");
+            let parallelism = child(d, Kind::Parallelism).map_or(Parallelism { tp: gpus.max(1), pp: 1, dp: 1, ep: 1 }, |p| {
+                let degree = |f: &str| program.field(p, f).and_then(|v| v.number()).unwrap_or(1.0).max(1.0) as u32;
+                Parallelism { tp: degree("tp"), pp: degree("pp"), dp: degree("dp"), ep: degree("ep") }
+            });
+            PoolSize { replicas: num("replicas"), gpus_per_replica: gpus, parallelism }
+        };
+        match (child(decl, Kind::Prefill), child(decl, Kind::Decode)) {
+            (Some(p), Some(d)) => Some((size(d), Some(size(p)))),
+            _ => {
+                let s = size(decl);
+                (s.gpus_per_replica > 0).then_some((s, None))
+            }
+        }
+    }
+
+    /// A pool's pods on nodes of `gpus_per_node` GPUs, and the topology level that keeps a
+    /// replica together; `None` (with E0803) where a replica cannot be split into equal pods.
+    fn pool(&mut self, decl: DeclId, own: &str, placed: &[InstanceId], gpus_per_node: u32, size: PoolSize) -> Option<ClusterPool> {
+        let program = &self.plant.program;
+        let gpus_per_replica = size.gpus_per_replica;
+        let (pods, per_pod) = if gpus_per_replica <= gpus_per_node {
+            (1, gpus_per_replica)
+        } else {
+            (gpus_per_replica.div_ceil(gpus_per_node), gpus_per_node)
+        };
+        if gpus_per_replica > gpus_per_node && !gpus_per_replica.is_multiple_of(gpus_per_node) {
+            let (file, span) =
+                program.field_origin(decl, "gpus_per_replica").unwrap_or((program.decl(decl).file, program.decl(decl).name_span));
+            self.cluster.diagnostics.push(
+                Diagnostic::error(
+                    codes::E0803,
+                    format!(
+                        "a replica of {gpus_per_replica} GPUs cannot be split into pods of equal size on nodes of {gpus_per_node} GPUs"
+                    ),
+                    Label::new(file, span, format!("{gpus_per_replica} is not a multiple of {gpus_per_node}")),
+                )
+                .with_note("a LeaderWorkerSet group is pods of one shape, one pod per node")
+                .with_path(own.to_string())
+                .with_help(format!(
+                    "use a multiple of {gpus_per_node}, such as {} or {}",
+                    gpus_per_replica / gpus_per_node * gpus_per_node,
+                    pods * gpus_per_node
+                )),
+            );
+            return None;
+        }
+        let (level, level_reason) = self.level(placed, gpus_per_replica, pods);
+        Some(ClusterPool {
+            replicas: size.replicas,
+            gpus_per_replica,
+            pods_per_replica: pods,
+            gpus_per_pod: per_pod,
+            level,
+            level_reason,
+            parallelism: size.parallelism,
+        })
     }
 
     /// The lowest topology level whose domains hold a replica: the node for a one-pod
@@ -501,8 +593,8 @@ impl Builder<'_> {
 }
 
 /// Builds the Kubernetes view of a checked spec.
-pub fn build(plant: &Plant, net: &Network, inv: &Inventory) -> Cluster {
-    let mut b = Builder { plant, net, inv, cluster: Cluster::default() };
+pub fn build(plant: &Plant, net: &Network, inv: &Inventory, estimates: &[ServiceEstimate]) -> Cluster {
+    let mut b = Builder { plant, net, inv, estimates, cluster: Cluster::default() };
     b.nodes();
     b.services();
     b.cluster
@@ -514,5 +606,6 @@ pub fn build(plant: &Plant, net: &Network, inv: &Inventory) -> Cluster {
 pub fn cluster(db: &dyn salsa::Database, project: crate::source::Project) -> std::sync::Arc<Cluster> {
     let plant = crate::plant::plant(db, project);
     let network = crate::network::network(db, project);
-    std::sync::Arc::new(build(plant, network, crate::inventory::inventory(db, project)))
+    let budgets = crate::check::budgets(db, project);
+    std::sync::Arc::new(build(plant, network, crate::inventory::inventory(db, project), &budgets.services))
 }

@@ -128,6 +128,8 @@ registry! {
     E0705: "energy per token over its SLO",
     E0706: "placement holds too few GPUs",
     E0707: "context longer than the model's",
+    E0708: "serving layout incomplete or mixed",
+    E0709: "parallelism does not split the replica",
     W0701: "inference service not estimated",
     E0801: "name too long for NetBox",
     E0802: "name invalid for Kubernetes",

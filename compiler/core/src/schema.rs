@@ -45,6 +45,14 @@ pub enum Kind {
     Slo,
     /// How an inference service is deployed.
     Serving,
+    /// The prefill pool of a disaggregated inference service.
+    Prefill,
+    /// The decode pool of a disaggregated inference service.
+    Decode,
+    /// How a replica's GPUs split the model (tensor, pipeline, data, expert parallel).
+    Parallelism,
+    /// Speculative or multi-token-prediction decoding.
+    Speculative,
 }
 
 /// How a kind's blocks behave at the top level.
@@ -407,6 +415,24 @@ pub static SCHEMAS: &[KindSchema] = &[
             f("layers", Count, "Transformer layers (each adds collectives to a decode step)."),
             f("hidden_size", Count, "Hidden size: elements of one token's activation, what the collectives move."),
             f("repository", Str, "Where the weights are published (a Hugging Face repository), for serving engines."),
+            f("experts", Count, "Routed experts per mixture-of-experts layer (MoE models)."),
+            f("experts_per_token", Count, "Routed experts each token activates (MoE models)."),
+            f("shared_experts", Count, "Experts every token runs besides the routed ones (MoE models)."),
+            f(
+                "kv_heads",
+                Count,
+                "Key-value heads: how far tensor parallelism shards the KV cache (1 for MLA, whose latent KV every rank holds).",
+            ),
+            f(
+                "attention_flops",
+                Q(Dim::FLOP_PER_TOKEN),
+                "Attention FLOPs of one decoded token per token of context, all layers, as engines run decode.",
+            ),
+            f(
+                "prefill_attention_flops",
+                Q(Dim::FLOP_PER_TOKEN),
+                "Attention FLOPs of one prompt token per earlier token, all layers, as engines run prefill (default: `attention_flops`).",
+            ),
         ],
         children: &[],
     },
@@ -457,19 +483,35 @@ pub static SCHEMAS: &[KindSchema] = &[
         fields: &[
             req("model", TypeOf(Kind::Model), "The model served."),
             req("precision", ValueType::Enum(&["fp4", "fp8", "bf16", "fp16"]), "Weight precision."),
-            req("gpus_per_replica", Count, "GPUs holding one replica."),
-            req("replicas", Count, "Replicas."),
+            f(
+                "gpus_per_replica",
+                Count,
+                "GPUs holding one replica of an aggregated layout (prefill and decode on the same GPUs); leave out with `prefill`/`decode` pools, or for the planner to choose.",
+            ),
+            f("replicas", Count, "Replicas of an aggregated layout."),
             req("placement", Path, "The part of the plant whose GPUs hold the replicas."),
+            def("kv_precision", ValueType::Enum(&["fp4", "fp8", "bf16", "fp16"]), Default::Text("bf16"), "KV-cache precision."),
+            def(
+                "prefix_cache_hit",
+                Ratio,
+                Default::Number(0.0),
+                "Share of prompt tokens found in the prefix cache: prefill work saved (for example `50 %`).",
+            ),
             def(
                 "memory_utilization",
                 Ratio,
                 Default::Number(0.9),
                 "Fraction of GPU memory the engine may fill with weights and KV cache (vLLM's default).",
             ),
-            def("compute_efficiency", Ratio, Default::Number(0.5), "Fraction of peak compute reached (prefill and compute-bound decode)."),
+            def(
+                "compute_efficiency",
+                Ratio,
+                Default::Number(0.4),
+                "Fraction of peak compute reached (prefill and compute-bound decode; calibrated in docs/slo-model.md).",
+            ),
             def("bandwidth_efficiency", Ratio, Default::Number(0.8), "Fraction of peak memory bandwidth reached in decode."),
         ],
-        children: &[Kind::Load, Kind::Slo, Kind::Serving],
+        children: &[Kind::Load, Kind::Slo, Kind::Serving, Kind::Prefill, Kind::Decode, Kind::Parallelism, Kind::Speculative],
     },
     KindSchema {
         kind: Kind::Load,
@@ -522,11 +564,51 @@ pub static SCHEMAS: &[KindSchema] = &[
         ],
         children: &[],
     },
+    KindSchema {
+        kind: Kind::Prefill,
+        name: "prefill",
+        role: Role::SubRecord,
+        doc: "The prefill pool of a disaggregated service: replicas that run prompts and send their KV cache to the decode pool.",
+        fields: &[req("gpus_per_replica", Count, "GPUs of one prefill replica."), req("replicas", Count, "Prefill replicas.")],
+        children: &[Kind::Parallelism],
+    },
+    KindSchema {
+        kind: Kind::Decode,
+        name: "decode",
+        role: Role::SubRecord,
+        doc: "The decode pool of a disaggregated service: replicas that generate tokens from the KV cache the prefill pool sent.",
+        fields: &[req("gpus_per_replica", Count, "GPUs of one decode replica."), req("replicas", Count, "Decode replicas.")],
+        children: &[Kind::Parallelism],
+    },
+    KindSchema {
+        kind: Kind::Parallelism,
+        name: "parallelism",
+        role: Role::SubRecord,
+        doc: "How a replica's GPUs split the model: tp × pp × dp = the replica's GPUs; ep divides them. Left out, the compiler picks.",
+        fields: &[
+            def("tp", Count, Default::Number(1.0), "Tensor-parallel degree: GPUs that split each layer (inside an NVLink domain)."),
+            def("pp", Count, Default::Number(1.0), "Pipeline-parallel degree: stages of layers."),
+            def("dp", Count, Default::Number(1.0), "Attention data-parallel degree: attention groups, each with its own sequences."),
+            def("ep", Count, Default::Number(1.0), "Expert-parallel degree: GPUs the experts are spread over (MoE models)."),
+        ],
+        children: &[],
+    },
+    KindSchema {
+        kind: Kind::Speculative,
+        name: "speculative",
+        role: Role::SubRecord,
+        doc: "Speculative or multi-token-prediction decoding: draft tokens per step and the share accepted.",
+        fields: &[
+            req("tokens", Count, "Draft tokens proposed per step (DeepSeek's MTP: 1)."),
+            req("acceptance", Ratio, "Share of draft tokens accepted (DeepSeek-V3 reports 85-90 % for its MTP token)."),
+        ],
+        children: &[],
+    },
 ];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Site,
         Kind::Building,
         Kind::Hall,
@@ -546,6 +628,10 @@ impl Kind {
         Kind::Load,
         Kind::Slo,
         Kind::Serving,
+        Kind::Prefill,
+        Kind::Decode,
+        Kind::Parallelism,
+        Kind::Speculative,
     ];
 
     /// The kind's schema.

@@ -51,6 +51,8 @@ impl Dim {
     pub const ENERGY_PER_TOKEN: Dim = Dim([0, 0, 1, 0, 0, -1, 0, 0]);
     /// Information per token (KV cache bytes per token).
     pub const INFORMATION_PER_TOKEN: Dim = Dim([0, 0, 0, 1, 0, -1, 0, 0]);
+    /// Compute per token (attention FLOPs per token of context).
+    pub const FLOP_PER_TOKEN: Dim = Dim([0, 0, 0, 0, 1, -1, 0, 0]);
 
     /// The product dimension (exponents add).
     pub fn times(self, other: Dim) -> Dim {
@@ -139,6 +141,7 @@ const NAMED: &[(Dim, &str, &str)] = &[
     (Dim::DELAY_PER_LENGTH, "delay per length", "s/m"),
     (Dim::ENERGY_PER_TOKEN, "energy per token", "J/tok"),
     (Dim::INFORMATION_PER_TOKEN, "information per token", "b/tok"),
+    (Dim::FLOP_PER_TOKEN, "compute per token", "FLOP/tok"),
     (Dim([-1, 0, 0, 0, 0, 0, 0, 0]), "frequency", "1/s"),
 ];
 

@@ -12,7 +12,8 @@ use crate::k8s_api::{
     Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
     Quantity, ResourceRequirements, ServicePort, ServiceSpec, Toleration,
 };
-use fabric_core::cluster::{Cluster, ClusterService, ServiceTier};
+use fabric_core::check::slo::model::Parallelism;
+use fabric_core::cluster::{Cluster, ClusterPool, ClusterService, ServiceTier};
 use fabric_core::plant::Plant;
 use fabric_core::resolve::Program;
 use fabric_core::schema::Kind;
@@ -22,8 +23,11 @@ use std::io::{self, Write};
 
 /// The GPU resource name of NVIDIA's device plugin.
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
-/// The image used when a service's `serving` block names none.
+/// The image used when a service's `serving` block names none (vLLM, the default engine).
 pub const DEFAULT_IMAGE: &str = "vllm/vllm-openai:latest";
+
+/// The image used for SGLang when the `serving` block names none.
+pub const DEFAULT_SGLANG_IMAGE: &str = "lmsysorg/sglang:latest";
 
 /// The PriorityClass of a tier, and its value (agent-facing above human-facing).
 pub fn priority_class(tier: ServiceTier) -> (&'static str, i32) {
@@ -128,6 +132,61 @@ struct LeaderWorkerSetSpec {
     startup_policy: &'static str,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DisaggregatedRole {
+    name: &'static str,
+    spec: LeaderWorkerSetSpec,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DisaggregatedSetSpec {
+    roles: Vec<DisaggregatedRole>,
+}
+
+/// One pool of a service as the manifests shape it.
+struct Shape {
+    role: Option<&'static str>,
+    replicas: u32,
+    gpus_per_replica: u32,
+    pods_per_replica: u32,
+    gpus_per_pod: u32,
+    level: String,
+    level_reason: String,
+    parallelism: Parallelism,
+}
+
+impl Shape {
+    /// The decode (or only) pool of a service.
+    fn decode(s: &ClusterService) -> Shape {
+        Shape {
+            role: s.prefill.as_ref().map(|_| "decode"),
+            replicas: s.replicas,
+            gpus_per_replica: s.gpus_per_replica,
+            pods_per_replica: s.pods_per_replica,
+            gpus_per_pod: s.gpus_per_pod,
+            level: s.level.clone(),
+            level_reason: s.level_reason.clone(),
+            parallelism: s.parallelism,
+        }
+    }
+
+    /// The prefill pool of a disaggregated service.
+    fn prefill(p: &ClusterPool) -> Shape {
+        Shape {
+            role: Some("prefill"),
+            replicas: p.replicas,
+            gpus_per_replica: p.gpus_per_replica,
+            pods_per_replica: p.pods_per_replica,
+            gpus_per_pod: p.gpus_per_pod,
+            level: p.level.clone(),
+            level_reason: p.level_reason.clone(),
+            parallelism: p.parallelism,
+        }
+    }
+}
+
 /// The Kubernetes emitter over one checked spec.
 pub struct Kubernetes<'a> {
     plant: &'a Plant,
@@ -142,6 +201,12 @@ impl<'a> Kubernetes<'a> {
 
     fn program(&self) -> &Program {
         &self.plant.program
+    }
+
+    /// The image of a service whose `serving` block names none: its engine's.
+    fn default_image(&self, s: &ClusterService) -> &'static str {
+        let engine = s.serving.and_then(|c| self.program().field(c, "engine")).and_then(|f| f.text().map(str::to_string));
+        if engine.as_deref() == Some("sglang") { DEFAULT_SGLANG_IMAGE } else { DEFAULT_IMAGE }
     }
 
     /// The port a service's engine serves on (`serving.port`, default 8000).
@@ -324,43 +389,86 @@ impl<'a> Kubernetes<'a> {
         write_docs(out, &docs)
     }
 
-    /// The engine's command line for one pod (`leader`: the group's first pod).
-    fn command(&self, s: &ClusterService, leader: bool) -> (Option<Vec<String>>, Vec<EnvVar>) {
+    /// The engine's command line for one pod of `pool` (`leader`: the group's first pod):
+    /// its parallelism flags are the checked layout's.
+    fn command(&self, s: &ClusterService, pool: &Shape, leader: bool) -> (Option<Vec<String>>, Vec<EnvVar>) {
         let program = self.program();
         let decl = self.plant.get(s.instance).decl;
         let serving = s.serving;
         let engine = serving.and_then(|c| program.field(c, "engine")).and_then(|f| f.text().map(str::to_string));
-        let port = self.port(s);
+        let port = self.port(s).to_string();
         let model = program.field(decl, "model").and_then(|f| f.type_id());
         let repository = model.and_then(|m| program.field(m, "repository")).and_then(|f| f.text().map(str::to_string));
         let repository = repository.unwrap_or_else(|| model.and_then(|m| program.decl(m).name.clone()).unwrap_or_default());
-        let (tp, pods) = (s.gpus_per_pod.to_string(), s.pods_per_replica.to_string());
+        let par = pool.parallelism;
+        let pods = pool.pods_per_replica.to_string();
         let shell = |line: String| Some(vec!["/bin/sh".to_string(), "-c".to_string(), line]);
         match engine.as_deref().unwrap_or("vllm") {
-            "vllm" if s.pods_per_replica == 1 => (
-                Some(
-                    ["vllm", "serve", &repository, "--tensor-parallel-size", &tp, "--port", &port.to_string()].map(str::to_string).to_vec(),
-                ),
-                Vec::new(),
-            ),
-            // Multi-node vLLM: a Ray cluster per group, the leader serves.
-            "vllm" if leader => (
-                shell(format!(
-                    "ray start --head --port=6379 && vllm serve {repository} --tensor-parallel-size {tp} --pipeline-parallel-size {pods} --distributed-executor-backend ray --port {port}"
-                )),
-                Vec::new(),
-            ),
-            "vllm" => (shell("ray start --address=$(LWS_LEADER_ADDRESS):6379 --block".into()), Vec::new()),
-            "sglang" => (
-                Some(
+            "vllm" => {
+                let mut flags = vec!["--tensor-parallel-size".to_string(), par.tp.to_string()];
+                if par.pp > 1 {
+                    flags.extend(["--pipeline-parallel-size".to_string(), par.pp.to_string()]);
+                }
+                if par.dp > 1 {
+                    flags.extend(["--data-parallel-size".to_string(), par.dp.to_string()]);
+                    if pool.pods_per_replica > 1 {
+                        let local = (par.dp / pool.pods_per_replica).max(1);
+                        flags.extend([
+                            "--data-parallel-size-local".to_string(),
+                            local.to_string(),
+                            "--data-parallel-address".to_string(),
+                            "$(LWS_LEADER_ADDRESS)".to_string(),
+                        ]);
+                    }
+                }
+                if par.ep > 1 {
+                    flags.push("--enable-expert-parallel".to_string());
+                }
+                if pool.role.is_some() {
+                    flags.extend([
+                        "--kv-transfer-config".to_string(),
+                        r#"{"kv_connector":"NixlConnector","kv_role":"kv_both"}"#.to_string(),
+                    ]);
+                }
+                flags.extend(["--port".to_string(), port]);
+                if pool.pods_per_replica == 1 {
+                    let mut command = vec!["vllm".to_string(), "serve".to_string(), repository];
+                    command.extend(flags);
+                    (Some(command), Vec::new())
+                } else if leader {
+                    // Multi-node vLLM: a Ray cluster per group, the leader serves.
+                    let quoted: Vec<String> = flags.iter().map(|f| if f.starts_with('{') { format!("'{f}'") } else { f.clone() }).collect();
+                    (
+                        shell(format!(
+                            "ray start --head --port=6379 && vllm serve {repository} {} --distributed-executor-backend ray",
+                            quoted.join(" ")
+                        )),
+                        Vec::new(),
+                    )
+                } else {
+                    (shell("ray start --address=$(LWS_LEADER_ADDRESS):6379 --block".into()), Vec::new())
+                }
+            }
+            "sglang" => {
+                let mut command: Vec<String> =
+                    ["python3", "-m", "sglang.launch_server", "--model-path", &repository].map(str::to_string).to_vec();
+                // SGLang's --tp-size counts every GPU of a pipeline stage; attention data
+                // parallelism splits them into --dp-size attention groups.
+                command.extend(["--tp-size".to_string(), (par.tp * par.dp).to_string()]);
+                if par.pp > 1 {
+                    command.extend(["--pp-size".to_string(), par.pp.to_string()]);
+                }
+                if par.dp > 1 {
+                    command.extend(["--dp-size".to_string(), par.dp.to_string(), "--enable-dp-attention".to_string()]);
+                }
+                if par.ep > 1 {
+                    command.extend(["--ep-size".to_string(), par.ep.to_string()]);
+                }
+                if let Some(role) = pool.role {
+                    command.extend(["--disaggregation-mode".to_string(), role.to_string()]);
+                }
+                command.extend(
                     [
-                        "python3",
-                        "-m",
-                        "sglang.launch_server",
-                        "--model-path",
-                        &repository,
-                        "--tp",
-                        &s.gpus_per_replica.to_string(),
                         "--nnodes",
                         &pods,
                         "--node-rank",
@@ -370,41 +478,51 @@ impl<'a> Kubernetes<'a> {
                         "--host",
                         "0.0.0.0",
                         "--port",
-                        &port.to_string(),
+                        &port,
                     ]
-                    .map(str::to_string)
-                    .to_vec(),
-                ),
-                Vec::new(),
-            ),
+                    .map(str::to_string),
+                );
+                (Some(command), Vec::new())
+            }
             // Other engines: the image's own entry point, told the group's shape.
             _ => (
                 None,
                 vec![
                     EnvVar { name: "FABRIC_MODEL".into(), value: Some(repository) },
-                    EnvVar { name: "FABRIC_GPUS_PER_REPLICA".into(), value: Some(s.gpus_per_replica.to_string()) },
+                    EnvVar { name: "FABRIC_GPUS_PER_REPLICA".into(), value: Some(pool.gpus_per_replica.to_string()) },
                     EnvVar { name: "FABRIC_PODS_PER_REPLICA".into(), value: Some(pods) },
+                    EnvVar {
+                        name: "FABRIC_PARALLELISM".into(),
+                        value: Some(format!("tp={},pp={},dp={},ep={}", par.tp, par.pp, par.dp, par.ep)),
+                    },
                 ],
             ),
         }
     }
 
-    fn pod_template(&self, s: &ClusterService, leader: bool) -> PodTemplateSpec {
+    fn pod_template(&self, s: &ClusterService, pool: &Shape, leader: bool) -> PodTemplateSpec {
         let program = self.program();
         let serving = s.serving;
         let image = serving.and_then(|c| program.field(c, "image")).and_then(|f| f.text().map(str::to_string));
         let port = self.port(s) as i32;
-        let (command, env) = self.command(s, leader);
+        let (command, env) = self.command(s, pool, leader);
         let mut labels = BTreeMap::from([("kueue.x-k8s.io/queue-name".to_string(), s.name.clone())]);
         labels.insert("fabric-lang.org/role".into(), if leader { "leader" } else { "worker" }.into());
+        if let Some(role) = pool.role {
+            labels.insert("fabric-lang.org/pool".into(), role.into());
+        }
+        let group = match pool.role {
+            Some(role) => format!("{}-{role}", s.name),
+            None => s.name.clone(),
+        };
         let annotations = BTreeMap::from([
-            ("kueue.x-k8s.io/podset-required-topology".to_string(), s.level.clone()),
-            ("kueue.x-k8s.io/podset-group-name".to_string(), s.name.clone()),
+            ("kueue.x-k8s.io/podset-required-topology".to_string(), pool.level.clone()),
+            ("kueue.x-k8s.io/podset-group-name".to_string(), group),
         ]);
-        let gpus = BTreeMap::from([(GPU_RESOURCE.to_string(), Quantity(s.gpus_per_pod.to_string()))]);
+        let gpus = BTreeMap::from([(GPU_RESOURCE.to_string(), Quantity(pool.gpus_per_pod.to_string()))]);
         let container = Container {
             name: "engine".into(),
-            image: Some(image.unwrap_or_else(|| DEFAULT_IMAGE.to_string())),
+            image: Some(image.unwrap_or_else(|| self.default_image(s).to_string())),
             command,
             env: (!env.is_empty()).then_some(env),
             ports: leader.then(|| vec![ContainerPort { container_port: port, name: Some("http".into()) }]),
@@ -424,6 +542,16 @@ impl<'a> Kubernetes<'a> {
         }
     }
 
+    /// The LeaderWorkerSet template of a pool's replicas.
+    fn template(&self, s: &ClusterService, pool: &Shape) -> LeaderWorkerTemplate {
+        LeaderWorkerTemplate {
+            size: pool.pods_per_replica,
+            restart_policy: "RecreateGroupOnPodRestart",
+            leader_template: (pool.pods_per_replica > 1).then(|| self.pod_template(s, pool, true)),
+            worker_template: self.pod_template(s, pool, pool.pods_per_replica == 1),
+        }
+    }
+
     fn write_service(&self, s: &ClusterService, out: &mut dyn Write) -> io::Result<()> {
         let program = self.program();
         let decl = self.plant.get(s.instance).decl;
@@ -431,53 +559,93 @@ impl<'a> Kubernetes<'a> {
             program.decl(decl).children.iter().any(|&c| {
                 program.decl(c).kind == Kind::Serving && program.field(c, "image").and_then(|f| f.text().map(str::len)).is_some()
             });
-        let mut comment = format!(
-            "Inference service `{}`: {} replicas of {} GPUs, each a group of {} pod{} with {} GPU{}.\nTopology: {} ({}).",
-            self.plant.name(s.instance),
-            s.replicas,
-            s.gpus_per_replica,
-            s.pods_per_replica,
-            if s.pods_per_replica == 1 { "" } else { "s" },
-            s.gpus_per_pod,
-            if s.gpus_per_pod == 1 { "" } else { "s" },
-            s.level,
-            s.level_reason
-        );
-        if !has_image {
-            comment.push_str(&format!("\n`serving.image` is not set: the pods use {DEFAULT_IMAGE}; pin a version in the spec."));
-        }
-        let lws = Object {
-            api_version: "leaderworkerset.x-k8s.io/v1",
-            kind: "LeaderWorkerSet",
-            metadata: ObjectMeta {
-                labels: Some(BTreeMap::from([("kueue.x-k8s.io/queue-name".to_string(), s.name.clone())])),
-                ..meta(&s.name, Some(&s.namespace))
-            },
-            spec: LeaderWorkerSetSpec {
-                replicas: s.replicas,
-                leader_worker_template: LeaderWorkerTemplate {
-                    size: s.pods_per_replica,
-                    restart_policy: "RecreateGroupOnPodRestart",
-                    leader_template: (s.pods_per_replica > 1).then(|| self.pod_template(s, true)),
-                    worker_template: self.pod_template(s, s.pods_per_replica == 1),
-                },
-                startup_policy: "LeaderCreated",
-            },
+        let describe = |pool: &Shape| {
+            let p = pool.parallelism;
+            format!(
+                "{} replicas of {} GPUs (tp {}, pp {}, dp {}, ep {}), each a group of {} pod{} with {} GPU{}.\nTopology: {} ({}).",
+                pool.replicas,
+                pool.gpus_per_replica,
+                p.tp,
+                p.pp,
+                p.dp,
+                p.ep,
+                pool.pods_per_replica,
+                if pool.pods_per_replica == 1 { "" } else { "s" },
+                pool.gpus_per_pod,
+                if pool.gpus_per_pod == 1 { "" } else { "s" },
+                pool.level,
+                pool.level_reason
+            )
         };
+        let decode = Shape::decode(s);
+        let labels = Some(BTreeMap::from([("kueue.x-k8s.io/queue-name".to_string(), s.name.clone())]));
+        let (mut comment, object) = match &s.prefill {
+            None => {
+                let lws = Object {
+                    api_version: "leaderworkerset.x-k8s.io/v1",
+                    kind: "LeaderWorkerSet",
+                    metadata: ObjectMeta { labels, ..meta(&s.name, Some(&s.namespace)) },
+                    spec: LeaderWorkerSetSpec {
+                        replicas: decode.replicas,
+                        leader_worker_template: self.template(s, &decode),
+                        startup_policy: "LeaderCreated",
+                    },
+                };
+                (format!("Inference service `{}`: {}", self.plant.name(s.instance), describe(&decode)), yaml(&lws)?)
+            }
+            Some(p) => {
+                let prefill = Shape::prefill(p);
+                let role = |pool: &Shape| DisaggregatedRole {
+                    name: pool.role.unwrap_or("decode"),
+                    spec: LeaderWorkerSetSpec {
+                        replicas: pool.replicas,
+                        leader_worker_template: self.template(s, pool),
+                        startup_policy: "LeaderCreated",
+                    },
+                };
+                let set = Object {
+                    api_version: "disaggregatedset.x-k8s.io/v1",
+                    kind: "DisaggregatedSet",
+                    metadata: ObjectMeta { labels, ..meta(&s.name, Some(&s.namespace)) },
+                    spec: DisaggregatedSetSpec { roles: vec![role(&prefill), role(&decode)] },
+                };
+                (
+                    format!(
+                        "Inference service `{}`, disaggregated: prefill {}\nDecode {}",
+                        self.plant.name(s.instance),
+                        describe(&prefill),
+                        describe(&decode)
+                    ),
+                    yaml(&set)?,
+                )
+            }
+        };
+        if !has_image {
+            comment.push_str(&format!("\n`serving.image` is not set: the pods use {}; pin a version in the spec.", self.default_image(s)));
+        }
         let port = self.port(s) as i32;
         let service = Object {
             api_version: "v1",
             kind: "Service",
             metadata: meta(&s.name, Some(&s.namespace)),
             spec: ServiceSpec {
-                selector: Some(BTreeMap::from([
-                    ("leaderworkerset.sigs.k8s.io/name".to_string(), s.name.clone()),
-                    ("fabric-lang.org/role".to_string(), "leader".to_string()),
-                ])),
+                selector: Some(match &s.prefill {
+                    None => BTreeMap::from([
+                        ("leaderworkerset.sigs.k8s.io/name".to_string(), s.name.clone()),
+                        ("fabric-lang.org/role".to_string(), "leader".to_string()),
+                    ]),
+                    // A request enters a disaggregated service at a prefill leader, which
+                    // hands its KV cache to a decode replica.
+                    Some(_) => BTreeMap::from([
+                        ("kueue.x-k8s.io/queue-name".to_string(), s.name.clone()),
+                        ("fabric-lang.org/pool".to_string(), "prefill".to_string()),
+                        ("fabric-lang.org/role".to_string(), "leader".to_string()),
+                    ]),
+                }),
                 ports: Some(vec![ServicePort { name: Some("http".into()), port, target_port: Some("http".into()) }]),
             },
         };
-        write_docs(out, &[(comment, yaml(&lws)?), ("The leaders of the replicas, behind one address.".into(), yaml(&service)?)])
+        write_docs(out, &[(comment, object), ("The leaders of the replicas, behind one address.".into(), yaml(&service)?)])
     }
 
     fn write_kustomization(&self, out: &mut dyn Write) -> io::Result<()> {

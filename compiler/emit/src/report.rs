@@ -180,6 +180,70 @@ pub struct ServiceReport {
     pub energy_basis: Option<&'static str>,
     /// The upper bounds its `slo` block sets.
     pub slo: SloReport,
+    /// `aggregated` (prefill and decode share the replicas) or `disaggregated`.
+    pub mode: Option<&'static str>,
+    /// Whether the compiler chose the layout (the service gave none).
+    pub chosen: Option<bool>,
+    /// The prefill pool (an aggregated layout's one pool).
+    pub prefill: Option<PrefillReport>,
+    /// The decode pool (an aggregated layout's one pool).
+    pub decode: Option<DecodeReport>,
+    /// One prompt's KV cache from the prefill to the decode pool, in seconds (disaggregated).
+    pub kv_transfer_s: Option<f64>,
+    /// The layout that meets the SLOs with the fewest GPUs inside the placement, as Fabric.
+    pub suggested_layout: Option<String>,
+}
+
+/// How a replica's GPUs split the model.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize)]
+pub struct ParallelismReport {
+    /// Tensor parallel.
+    pub tp: u32,
+    /// Pipeline parallel.
+    pub pp: u32,
+    /// Attention data parallel.
+    pub dp: u32,
+    /// Expert parallel.
+    pub ep: u32,
+}
+
+/// The prefill pool of a service.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct PrefillReport {
+    /// GPUs of the pool.
+    pub gpus: u64,
+    /// Replicas.
+    pub replicas: u32,
+    /// GPUs per replica.
+    pub gpus_per_replica: u32,
+    /// Their parallelism.
+    pub parallelism: ParallelismReport,
+    /// Prompt tokens per second one GPU of the pool can take (cached tokens included).
+    pub input_tokens_per_s_per_gpu: Option<f64>,
+    /// p99 time to first token, in seconds.
+    pub ttft_p99_s: Option<f64>,
+}
+
+/// The decode pool of a service.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct DecodeReport {
+    /// GPUs of the pool.
+    pub gpus: u64,
+    /// Replicas.
+    pub replicas: u32,
+    /// GPUs per replica.
+    pub gpus_per_replica: u32,
+    /// Their parallelism.
+    pub parallelism: ParallelismReport,
+    /// Sequences decoded together per GPU.
+    pub batch_per_gpu: Option<f64>,
+    /// Tokens per second one GPU of the pool generates at its operating batch.
+    pub output_tokens_per_s_per_gpu: Option<f64>,
+    /// The most tokens per second per GPU the pool sustains within the TPOT target (its
+    /// saturated throughput, as serving benchmarks report it).
+    pub max_output_tokens_per_s_per_gpu: Option<f64>,
+    /// p99 time per output token, in seconds.
+    pub tpot_p99_s: Option<f64>,
 }
 
 /// The upper bounds of a service's `slo` block (`null` where it sets none).
@@ -225,8 +289,35 @@ impl ServiceReport {
                 tpot_p99_s: s.targets.tpot_p99_s,
                 energy_per_token_j: s.targets.energy_per_token_j,
             },
+            mode: e.map(|e| if e.disaggregated { "disaggregated" } else { "aggregated" }),
+            chosen: e.map(|e| e.chosen),
+            prefill: e.map(|e| PrefillReport {
+                gpus: e.prefill.gpus(),
+                replicas: e.prefill.replicas,
+                gpus_per_replica: e.prefill.gpus_per_replica,
+                parallelism: parallelism(e.prefill.parallelism),
+                input_tokens_per_s_per_gpu: op.map(|o| o.input_tokens_per_s_per_gpu),
+                ttft_p99_s: op.and_then(|o| finite(o.ttft_p99_s)),
+            }),
+            decode: e.map(|e| DecodeReport {
+                gpus: e.decode.gpus(),
+                replicas: e.decode.replicas,
+                gpus_per_replica: e.decode.gpus_per_replica,
+                parallelism: parallelism(e.decode.parallelism),
+                batch_per_gpu: op
+                    .map(|o| f64::from(o.batch) * f64::from(e.decode.parallelism.dp) / f64::from(e.decode.gpus_per_replica.max(1))),
+                output_tokens_per_s_per_gpu: op.map(|o| o.output_tokens_per_s_per_gpu),
+                max_output_tokens_per_s_per_gpu: e.saturated_output_per_gpu,
+                tpot_p99_s: op.and_then(|o| finite(o.tpot_s)),
+            }),
+            kv_transfer_s: e.and_then(|e| e.kv_transfer_s),
+            suggested_layout: e.and_then(|e| e.suggested_layout.clone()),
         }
     }
+}
+
+fn parallelism(p: fabric_core::check::slo::model::Parallelism) -> ParallelismReport {
+    ParallelismReport { tp: p.tp, pp: p.pp, dp: p.dp, ep: p.ep }
 }
 
 /// One diagnostic.

@@ -2,7 +2,8 @@
 //! the SLO model's estimates per service, and the diagnostics. `fabric report` and the
 //! emitters read these and never re-derive them.
 
-use super::slo::model::{Operating, Targets};
+use super::slo::model::Parallelism;
+use super::slo::plan::{Operating, Targets};
 use crate::diagnostic::Diagnostic;
 use crate::plant::InstanceId;
 
@@ -91,22 +92,40 @@ pub struct ServiceEstimate {
     pub estimate: Option<Estimate>,
 }
 
+/// One pool of a service's layout as estimated: its replicas and their parallelism.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct PoolFigures {
+    /// GPUs of one replica.
+    pub gpus_per_replica: u32,
+    /// Replicas.
+    pub replicas: u32,
+    /// How a replica's GPUs split the model.
+    pub parallelism: Parallelism,
+}
+
+impl PoolFigures {
+    /// GPUs of the pool.
+    pub fn gpus(&self) -> u64 {
+        u64::from(self.gpus_per_replica) * u64::from(self.replicas)
+    }
+}
+
 /// The model's figures for a service.
 #[derive(Clone, PartialEq, Debug)]
 pub struct Estimate {
-    /// Whether weights plus one request's KV fit a replica as asked.
+    /// Whether weights plus one request's KV fit a replica as laid out.
     pub fits: bool,
-    /// Weights at the precision, bytes.
+    /// Weights of the model at its precision, bytes.
     pub weights_bytes: f64,
-    /// HBM a replica may use, bytes.
+    /// HBM a decode replica may use, bytes.
     pub usable_bytes: f64,
-    /// KV cache of one sequence at its full context, bytes.
+    /// KV cache of one sequence at its full context, bytes (at the KV precision).
     pub kv_bytes_per_sequence: f64,
-    /// Sequences a replica holds beside its weights.
+    /// Sequences a decode replica holds beside its weights.
     pub max_batch: u32,
-    /// Where a replica's collectives run: `nvlink` or `scale-out`.
+    /// Where a decode replica's collectives run: `nvlink` or `scale-out`.
     pub interconnect: &'static str,
-    /// The service as asked, where it fits.
+    /// The service as laid out, where it fits.
     pub operating: Option<Operating>,
     /// Tokens per second the load asks for.
     pub demand_tokens_per_s: f64,
@@ -114,10 +133,24 @@ pub struct Estimate {
     pub energy_per_token_j: Option<f64>,
     /// `it` or `facility`.
     pub energy_basis: &'static str,
-    /// The smallest replica shape that meets the memory, TTFT and TPOT targets.
+    /// Whether prefill and decode run on separate pools.
+    pub disaggregated: bool,
+    /// Whether the compiler chose the layout (planner mode).
+    pub chosen: bool,
+    /// The prefill pool (the one pool of an aggregated layout).
+    pub prefill: PoolFigures,
+    /// The decode pool (the one pool of an aggregated layout).
+    pub decode: PoolFigures,
+    /// One prompt's KV cache from the prefill to the decode pool, seconds (disaggregated).
+    pub kv_transfer_s: Option<f64>,
+    /// The most tokens per second per decode GPU the layout sustains within the TPOT target.
+    pub saturated_output_per_gpu: Option<f64>,
+    /// The layout that meets the SLOs with the fewest GPUs, written out as Fabric.
+    pub suggested_layout: Option<String>,
+    /// The GPUs of one replica of that layout's decode (or only) pool.
     pub gpus_per_replica_needed: Option<u32>,
-    /// The fewest replicas of that shape that carry the load within the SLOs.
+    /// Its decode (or only) replicas.
     pub replicas_needed: Option<u32>,
-    /// Their product: the GPUs the load needs at its SLOs.
+    /// The GPUs the load needs at its SLOs: every pool of that layout.
     pub gpus_needed: Option<u64>,
 }

@@ -10,7 +10,7 @@ pub mod latency;
 pub mod power;
 pub mod slo;
 
-pub use figures::{Budgets, LatencyFigure};
+pub use figures::{Budgets, LatencyFigure, PoolFigures};
 
 use crate::network::Network;
 use crate::network::route::{RouteTable, Router};

@@ -2,7 +2,8 @@
 //! too long, a model that does not fit, figures missing; and the formatting they share.
 
 use super::gather::*;
-use super::model::{self, Assumptions, Load, Operating, Replica};
+use super::model::{Assumptions, Load, MemoryFit, Parallelism, Pool, StepTime};
+use super::plan::{Choice, Operating, Targets};
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::resolve::DeclId;
 use crate::source::SourceFile;
@@ -23,41 +24,46 @@ impl Service<'_> {
         self.slo_decl.map_or(self.file, |s| self.program.decl(s).file)
     }
 
-    /// The help that names the smallest size that would hold.
-    pub(super) fn suggestion(&self, sized: Option<(u32, u32)>, per_replica: u32, replicas: u32) -> String {
-        match sized {
-            Some((g, n)) if g != per_replica => format!(
-                "use gpus_per_replica = {g} and replicas = {n} ({} GPUs); the placement holds {}",
-                group_thousands(u128::from(g) * u128::from(n)),
+    /// The help that names the layout that would hold with the fewest GPUs.
+    pub(super) fn suggestion(&self, best: Option<&Choice>) -> String {
+        match best {
+            Some(b) => format!(
+                "the fewest GPUs that meet these SLOs: {} GPUs as {}; the placement holds {}",
+                group_thousands(u128::from(b.gpus)),
+                super::plan::written_layout(b),
                 group_thousands(self.gpus.len() as u128)
             ),
-            Some((_, n)) if n != replicas => format!(
-                "use replicas = {n} ({} GPUs); the placement holds {}",
-                group_thousands(u128::from(per_replica) * u128::from(n)),
-                group_thousands(self.gpus.len() as u128)
-            ),
-            Some(_) => "the SLOs hold at this size with the queue's p99 margin; loosen the load or check the figures".to_string(),
             None => format!(
-                "no replica of up to {} GPUs meets these SLOs on this GPU: loosen the SLO, use a lower precision or faster GPUs",
+                "no layout with replicas of up to {} GPUs meets these SLOs on this GPU: loosen the SLO, use a lower precision or faster GPUs",
                 group_thousands(u128::from(MAX_GPUS_PER_REPLICA))
             ),
         }
     }
 
-    pub(super) fn placement_too_small(&self, replicas: u32, per_replica: u32) -> Diagnostic {
+    pub(super) fn placement_too_small(&self, asked: &Asked) -> Diagnostic {
         let placed = self.gpus.len() as u64;
-        let fit_replicas = if per_replica > 0 { placed / u64::from(per_replica) } else { 0 };
+        let (what, decl, field) = match asked {
+            Asked::Aggregated(a) => (format!("{} replicas × {}", a.replicas, a.gpus), self.decl, "replicas"),
+            Asked::Disaggregated(p, d) => {
+                (format!("prefill {} × {} and decode {} × {}", p.replicas, p.gpus, d.replicas, d.gpus), d.decl, "replicas")
+            }
+            Asked::Planner => (String::new(), self.decl, "placement"),
+        };
+        let fit_replicas = match asked {
+            Asked::Aggregated(a) if a.gpus > 0 => placed / u64::from(a.gpus),
+            _ => 0,
+        };
         Diagnostic::error(
             codes::E0706,
             format!(
-                "inference `{}` asks for {} GPUs ({replicas} replicas × {per_replica}); its placement holds {}",
+                "inference `{}` asks for {} GPUs ({what}); its placement holds {}",
                 self.name,
-                group_thousands(u128::from(replicas) * u128::from(per_replica)),
+                group_thousands(u128::from(asked.gpus())),
                 group_thousands(u128::from(placed))
             ),
             self.label(Some(self.decl), "placement", format!("{} GPUs here", group_thousands(u128::from(placed)))),
         )
-        .with_label(self.label(Some(self.decl), "replicas", plural(replicas, "replica")))
+        .with_label(self.label(Some(decl), field, "asked here"))
         .with_note("every replica needs its own GPUs under the placement")
         .with_path(self.name.clone())
         .with_help(if fit_replicas > 0 {
@@ -65,6 +71,109 @@ impl Service<'_> {
         } else {
             "place the service on a part of the plant with more GPUs".to_string()
         })
+    }
+
+    /// E0706 for the planner: no layout inside the placement meets the SLOs.
+    pub(super) fn nothing_meets(&self, inputs: &Inputs, targets: &Targets, assumptions: &str) -> Diagnostic {
+        let _ = targets;
+        Diagnostic::error(
+            codes::E0706,
+            format!(
+                "no layout of inference `{}` inside its placement ({} GPUs) meets its SLOs at its load",
+                self.name,
+                group_thousands(self.gpus.len() as u128)
+            ),
+            self.label(Some(self.decl), "placement", format!("{} GPUs here", group_thousands(self.gpus.len() as u128))),
+        )
+        .with_note(format!(
+            "the planner tried aggregated replicas and disaggregated prefill/decode pools of 1 to {} GPUs, each with tensor, pipeline, and (for mixture-of-experts models) attention-data and expert parallelism",
+            group_thousands(u128::from((self.gpus.len() as u32).min(MAX_GPUS_PER_REPLICA)))
+        ))
+        .with_note(format!("load: {} of {} prompts", format_quantity(inputs.load.arrival, Dim::REQUEST_RATE), tok(inputs.load.prompt)))
+        .with_note(assumptions.to_string())
+        .with_path(self.name.clone())
+        .with_help("place the service on more GPUs, loosen the SLO or the load, or use a lower precision or faster GPUs")
+    }
+
+    /// E0708: `gpus_per_replica` without `replicas` or the other way round.
+    pub(super) fn half_a_layout(&self) -> Diagnostic {
+        let set = |f: &str| self.program.field(self.decl, f).is_some_and(|v| v.set().is_some());
+        let (have, lack) = if set("gpus_per_replica") { ("gpus_per_replica", "replicas") } else { ("replicas", "gpus_per_replica") };
+        Diagnostic::error(
+            codes::E0708,
+            format!("inference `{}` sets `{have}` but not `{lack}`", self.name),
+            self.label(Some(self.decl), have, "half of an aggregated layout"),
+        )
+        .with_note("an aggregated layout is `gpus_per_replica` and `replicas`; pools are `prefill { }` and `decode { }`; with none of them the compiler plans the layout")
+        .with_path(self.name.clone())
+        .with_help(format!("set `{lack}` too, or remove `{have}` to have the compiler choose"))
+    }
+
+    /// E0708: an aggregated size beside pools, or one pool without the other.
+    pub(super) fn mixed_layout(&self, aggregated: bool) -> Diagnostic {
+        let (message, at) = match (aggregated, self.prefill_decl, self.decode_decl) {
+            (true, p, d) => (
+                "sets both an aggregated size (`gpus_per_replica`, `replicas`) and a `prefill`/`decode` pool".to_string(),
+                p.or(d).unwrap_or(self.decl),
+            ),
+            (false, Some(p), None) => ("has a `prefill` pool but no `decode` pool".to_string(), p),
+            (false, None, Some(d)) => ("has a `decode` pool but no `prefill` pool".to_string(), d),
+            _ => ("has an inconsistent layout".to_string(), self.decl),
+        };
+        let d = self.program.decl(at);
+        Diagnostic::error(
+            codes::E0708,
+            format!("inference `{}` {message}", self.name),
+            crate::diagnostic::Label::new(d.file, d.name_span, "here"),
+        )
+        .with_note("a layout is aggregated (`gpus_per_replica`, `replicas`), or disaggregated (both `prefill { }` and `decode { }`), or left to the planner")
+        .with_path(self.name.clone())
+        .with_help("keep one of the three forms")
+    }
+
+    /// E0708: `parallelism` on the service without a size to split.
+    pub(super) fn parallelism_without_size(&self, par: DeclId) -> Diagnostic {
+        let d = self.program.decl(par);
+        Diagnostic::error(
+            codes::E0708,
+            format!("the `parallelism` of inference `{}` has no replica to split", self.name),
+            crate::diagnostic::Label::new(d.file, d.name_span, "parallelism without gpus_per_replica"),
+        )
+        .with_note(
+            "on the service, `parallelism` splits an aggregated replica; in a `prefill` or `decode` pool it splits that pool's replica",
+        )
+        .with_path(self.name.clone())
+        .with_help("set `gpus_per_replica` and `replicas` beside it, move it into a pool, or remove it to have the compiler choose")
+    }
+
+    /// E0709 where tp × pp × dp is not the replica's GPUs or ep does not divide them.
+    pub(super) fn bad_parallelism(&self, pool: &PoolAsk, par: Parallelism, at: DeclId) -> Option<Diagnostic> {
+        let product = u64::from(par.tp) * u64::from(par.pp) * u64::from(par.dp);
+        let problem = if product != u64::from(pool.gpus) {
+            format!("tp × pp × dp = {} × {} × {} = {product}, but a replica has {} GPUs", par.tp, par.pp, par.dp, pool.gpus)
+        } else if !pool.gpus.is_multiple_of(par.ep) {
+            format!("ep = {} does not divide the replica's {} GPUs", par.ep, pool.gpus)
+        } else {
+            return None;
+        };
+        let d = self.program.decl(at);
+        Some(
+            Diagnostic::error(
+                codes::E0709,
+                format!("the parallelism of inference `{}` does not split its replica: {problem}", self.name),
+                crate::diagnostic::Label::new(d.file, d.name_span, "this parallelism"),
+            )
+            .with_label(self.label(Some(pool.decl), "gpus_per_replica", format!("{} GPUs per replica", pool.gpus)))
+            .with_note("tensor (tp), pipeline (pp) and attention data (dp) parallelism multiply to the replica's GPUs; experts spread over ep of them")
+            .with_path(self.name.clone())
+            .with_help(format!(
+                "for {} GPUs, for example `parallelism {{ tp = {}, pp = 1, dp = {}, ep = {} }}`",
+                pool.gpus,
+                pool.gpus.clamp(1, 8),
+                (pool.gpus / pool.gpus.clamp(1, 8)).max(1),
+                pool.gpus.max(1)
+            )),
+        )
     }
 
     pub(super) fn context_too_long(&self, load: &Load, limit: f64, model: Option<DeclId>, assumptions: &str) -> Diagnostic {
@@ -101,65 +210,106 @@ impl Service<'_> {
         d
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// E0701: a pool's weights, or its weights and one request's KV, overflow its GPUs.
     pub(super) fn does_not_fit(
         &self,
-        replica: &Replica,
-        load: &Load,
-        fit: &model::MemoryFit,
-        precision: &str,
-        per_replica: u32,
+        pool: &Pool,
+        inputs: &Inputs,
+        fit: &MemoryFit,
+        size_decl: DeclId,
         suggestion: &str,
         assumptions: &str,
     ) -> Diagnostic {
         let b = |bytes: f64| format_quantity(bytes * 8.0, Dim::INFORMATION);
-        let request_kv = fit.kv_bytes_per_sequence * load.samples;
-        let message = if fit.weights_bytes > fit.usable_bytes {
+        let load = &inputs.load;
+        let request_kv = fit.kv_per_sequence_per_gpu * load.samples;
+        let gpus = pool.layout.gpus();
+        let message = if fit.weights_per_gpu > fit.usable_per_gpu {
             format!(
-                "the weights of inference `{}` ({}) do not fit a replica of {per_replica} GPUs ({} usable)",
+                "the weights of inference `{}` need {} per GPU on a replica of {gpus} GPUs ({} usable)",
                 self.name,
-                b(fit.weights_bytes),
-                b(fit.usable_bytes)
+                b(fit.weights_per_gpu),
+                b(fit.usable_per_gpu)
             )
         } else {
             format!(
-                "a replica of inference `{}` holds its weights but not the KV cache of one request ({} more needed)",
+                "a replica of inference `{}` holds its weights but not the KV cache of one request ({} more needed per GPU)",
                 self.name,
-                b(fit.weights_bytes + request_kv - fit.usable_bytes)
+                b(fit.weights_per_gpu + request_kv - fit.usable_per_gpu)
             )
         };
-        let model_decl = self.program.field(self.decl, "model").and_then(|f| f.type_id());
-        let model_name = model_decl.and_then(|m| self.program.decl(m).name.clone()).unwrap_or_default();
-        let mut d = Diagnostic::error(
-            codes::E0701,
-            message,
-            self.label(Some(self.decl), "gpus_per_replica", format!("{per_replica} GPUs per replica")),
-        )
-        .with_label(self.label(Some(self.decl), "model", format!("{model_name} at {precision}")))
-        .with_note(format!(
-            "weights = params × bytes per parameter = {} × {} B ({precision}) = {}",
-            grouped(replica.model.params),
-            format_number(replica.model.bytes_per_param),
-            b(fit.weights_bytes)
-        ))
-        .with_note(format!(
-            "usable memory = GPUs × memory × utilization = {per_replica} × {} × {} = {}",
-            b(replica.gpu.memory_bytes),
-            format_number(replica.assumptions.memory_utilization),
-            b(fit.usable_bytes)
-        ))
-        .with_path(self.name.clone())
-        .with_help(format!("{suggestion}; or use GPUs with more memory, or a lower precision"));
+        let precision = self.program.field(self.decl, "precision").and_then(|f| f.text().map(str::to_string)).unwrap_or_default();
+        let model_name = inputs.model_decl.and_then(|m| self.program.decl(m).name.clone()).unwrap_or_default();
+        let m = &inputs.model;
+        let par = pool.layout;
+        let mut d =
+            Diagnostic::error(codes::E0701, message, self.label(Some(size_decl), "gpus_per_replica", format!("{gpus} GPUs per replica")))
+                .with_label(self.label(Some(self.decl), "model", format!("{model_name} at {precision}")))
+                .with_note(format!(
+                    "weights = params × bytes per parameter = {} × {} B ({precision}) = {}",
+                    grouped(m.params),
+                    format_number(m.bytes_per_param),
+                    b(fit.weights_bytes)
+                ))
+                .with_note(format!(
+                    "per GPU = shared parameters / (tp × pp) + routed experts / GPUs = {} / {} + {} / {gpus} parameters = {}",
+                    grouped(m.base_params().round()),
+                    par.attention_group(),
+                    grouped(m.routed_params().round()),
+                    b(fit.weights_per_gpu)
+                ))
+                .with_note(format!(
+                    "usable per GPU = memory × utilization = {} × {} = {}",
+                    b(pool.gpu.memory_bytes),
+                    format_number(pool.assumptions.memory_utilization),
+                    b(fit.usable_per_gpu)
+                ))
+                .with_path(self.name.clone())
+                .with_help(format!("{suggestion}; or use GPUs with more memory, or a lower precision"));
         if request_kv > 0.0 {
             d = d.with_note(format!(
-                "KV of one request = kv_bytes_per_token × context × samples = {}/tok × {} × {} = {}",
-                b(replica.model.kv_bytes_per_token),
+                "KV of one request per GPU = KV per token per GPU × context × samples = {} × {} = {}",
                 tok(load.context()),
                 format_number(load.samples),
                 b(request_kv)
             ));
         }
         d.with_note(assumptions.to_string())
+    }
+
+    /// E0701 where the weights alone overflow a replica (a service without a load).
+    pub(super) fn weights_do_not_fit(
+        &self,
+        per_replica: u32,
+        bytes: f64,
+        usable: f64,
+        precision: &str,
+        needed: u32,
+        assumptions: &Assumptions,
+    ) -> Diagnostic {
+        let b = |bytes: f64| format_quantity(bytes * 8.0, Dim::INFORMATION);
+        let model_decl = self.program.field(self.decl, "model").and_then(|f| f.type_id());
+        let model_name = model_decl.and_then(|m| self.program.decl(m).name.clone()).unwrap_or_default();
+        Diagnostic::error(
+            codes::E0701,
+            format!(
+                "the weights of inference `{}` ({}) do not fit a replica of {per_replica} GPUs ({} usable)",
+                self.name,
+                b(bytes),
+                b(usable)
+            ),
+            self.label(Some(self.decl), "gpus_per_replica", format!("{per_replica} GPUs per replica")),
+        )
+        .with_label(self.label(Some(self.decl), "model", format!("{model_name} at {precision}")))
+        .with_note(format!("usable memory = GPUs × memory × utilization = {per_replica} × {} × {} = {}", b(usable / f64::from(per_replica.max(1)) / assumptions.memory_utilization), format_number(assumptions.memory_utilization), b(usable)))
+        .with_note(format!(
+            "assumed (docs/slo-model.md): {} of GPU memory usable; no `load` block, so no KV cache is counted",
+            percent(assumptions.memory_utilization)
+        ))
+        .with_path(self.name.clone())
+        .with_help(format!(
+            "use gpus_per_replica = {needed} to hold the weights alone; a `load` block sizes the KV cache too; or use GPUs with more memory, or a lower precision"
+        ))
     }
 
     pub(super) fn incomplete(&self, missing: &[String]) -> Diagnostic {
@@ -172,15 +322,6 @@ impl Service<'_> {
         .with_note("the memory fit, TTFT, TPOT, throughput and energy estimates need every one of them (docs/slo-model.md)")
         .with_path(self.name.clone())
         .with_help("set the missing figures, or use the model and GPU entries of the standard library")
-    }
-}
-
-/// Bytes per parameter at a precision.
-pub fn bytes_per_param(precision: &str) -> f64 {
-    match precision {
-        "fp4" => 0.5,
-        "fp8" => 1.0,
-        _ => 2.0,
     }
 }
 
@@ -211,15 +352,18 @@ pub(super) fn percent(share: f64) -> String {
 }
 
 /// The assumptions every E07xx names.
-pub(super) fn assumptions_note(a: &Assumptions, load: &Load, interconnect: &str, extra: &[String]) -> String {
+pub(super) fn assumptions_note(inputs: &Inputs, extra: &[String]) -> String {
+    let a = &inputs.assumptions;
     let mut note = format!(
         "assumed (docs/slo-model.md): {} of GPU memory usable; {} of peak compute and {} of peak memory bandwidth reached; \
-         each sample (here {}) is its own sequence with KV for its whole context; decode reads the active weights once per step; \
-         collectives are two ring all-reduces per layer over {interconnect}; requests queue M/M/c for batch slots, judged at p99",
+         each sample (here {}) is its own sequence with KV for its whole context; a decode step reads the shared weights and the experts its batch touches; \
+         {} of the expert all-to-all overlaps compute; {} per layer per step; requests queue M/M/c for batch slots, judged at p99",
         percent(a.memory_utilization),
         percent(a.compute_efficiency),
         percent(a.bandwidth_efficiency),
-        format_number(load.samples)
+        format_number(inputs.load.samples),
+        percent(super::model::EP_OVERLAP),
+        t(super::model::LAYER_OVERHEAD_S)
     );
     for e in extra {
         note.push_str("; ");
@@ -228,35 +372,43 @@ pub(super) fn assumptions_note(a: &Assumptions, load: &Load, interconnect: &str,
     note
 }
 
-pub(super) fn step_note(replica: &Replica, batch: f64, step: &model::StepTime) -> String {
+pub(super) fn step_note(pool: &Pool, batch: f64, step: &StepTime) -> String {
+    let p = pool.layout;
     format!(
-        "decode step at batch {} = max(memory {}, compute {}) + interconnect {} = {} over {} GPUs",
+        "decode step at batch {} per attention group (tp {}, pp {}, dp {}, ep {}) = max(memory {}, compute {}) + communication {} + per-layer {} = {}, {} per token",
         format_number(batch),
+        p.tp,
+        p.pp,
+        p.dp,
+        p.ep,
         t(step.memory_s),
         t(step.compute_s),
         t(step.comm_s),
+        t(step.overhead_s),
         t(step.total_s),
-        format_number(replica.gpus)
+        t(step.per_token_s)
     )
 }
 
-pub(super) fn prefill_note(replica: &Replica, load: &Load) -> String {
+pub(super) fn prefill_note(pool: &Pool, load: &Load) -> String {
+    let p = pool.prefill(load);
     format!(
-        "prefill = 2 × active params × prompt / (GPUs × compute × efficiency) = 2 × {} × {} / ({} × {} × {}) = {}",
-        grouped(replica.model.active_params),
-        tok(load.prompt),
-        format_number(replica.gpus),
-        format_quantity(replica.gpu.flops, Dim::COMPUTE_RATE),
-        format_number(replica.assumptions.compute_efficiency),
-        t(replica.prefill_s(load))
+        "prefill of one prompt on one attention group of {} GPUs = (2 × active params × {} + attention) / (GPUs × {} × {}) + communication {} = {}",
+        pool.layout.attention_group(),
+        tok(load.computed_prompt()),
+        format_quantity(pool.gpu.flops, Dim::COMPUTE_RATE),
+        format_number(pool.assumptions.compute_efficiency),
+        t(p.comm_s),
+        t(p.total_s)
     )
 }
 
-pub(super) fn queue_note(op: &Operating, load: &Load) -> String {
+pub(super) fn queue_note(op: &Operating, pool: &Pool, load: &Load) -> String {
     format!(
-        "queue: {} × {} (batch {} / {}), each request holding a slot {}: utilization {}, P(wait) {}",
-        plural(op.replicas, "replica"),
-        plural(op.slots_per_replica, "slot"),
+        "queue: {} × {} attention groups × {} slots (batch {} / {}), each request holding a slot {}: utilization {}, P(wait) {}",
+        plural(op.counts.decode, "replica"),
+        pool.layout.dp,
+        (f64::from(op.batch) / load.samples.max(1.0)).floor(),
         op.batch,
         plural(load.samples as u32, "sample"),
         t(op.service_s),

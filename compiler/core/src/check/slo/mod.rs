@@ -11,9 +11,10 @@ mod diagnostics;
 mod estimate;
 mod gather;
 pub mod model;
+pub mod plan;
 
-pub use diagnostics::bytes_per_param;
 pub use gather::{Estimate, ServiceEstimate};
+pub use model::bytes_per_param;
 
 use super::figures::Budgets;
 use crate::network::route::Router;

@@ -1,55 +1,138 @@
-//! The analytical inference model of docs/slo-model.md, as pure functions of SI figures
-//! (bytes, seconds, FLOP/s, watts): memory fit, prefill, the decode step's roofline plus
-//! the interconnect's share, an M/M/c queue over batch slots, energy per token, and the
-//! search for the smallest replica count that meets the SLOs. Nothing here reads the plant;
-//! `slo` gathers the inputs and turns the results into diagnostics.
+//! The serving model of docs/slo-model.md, as pure functions of SI figures (bytes,
+//! seconds, FLOP/s, watts): one *pool* of replicas laid out as `tp × pp × dp` GPUs with
+//! experts over `ep`, its memory, the prefill of one request on one attention group, and one
+//! decode step at a batch: the larger of memory and compute time, plus the exposed share of
+//! tensor-parallel all-reduces, expert-parallel all-to-alls and pipeline sends, plus a fixed
+//! cost per layer. Nothing here reads the plant; `gather` collects the inputs and `plan`
+//! turns pools into operating points.
 
 /// Bytes an activation element takes on the wire (BF16).
 pub const ACTIVATION_BYTES: f64 = 2.0;
 
-/// The percentile the SLOs name.
-pub const PERCENTILE: f64 = 0.99;
+/// Bytes a token's hidden element takes in an expert dispatch (FP8, as DeepEP sends it);
+/// the combine returns BF16 ([`ACTIVATION_BYTES`]).
+pub const DISPATCH_BYTES: f64 = 1.0;
 
-/// The most replicas the sizing search considers.
-pub const MAX_REPLICAS: u32 = 1_000_000;
+/// Calibration (docs/slo-model.md, "Calibration"): a step's fixed cost per layer (kernel
+/// launches, synchronisation). Fitted to AIConfigurator 0.12's batch-1 TPOT on TRT-LLM 1.3
+/// silicon data: Llama 3.1 70B FP8 on H100 at TP2, TP4 and TP8 (16.1, 9.8, 6.8 ms).
+pub const LAYER_OVERHEAD_S: f64 = 25e-6;
 
-/// A model at a precision.
-#[derive(Clone, Copy, PartialEq, Debug)]
+/// Calibration: the latency of one collective inside an NVLink domain (a TP all-reduce, an
+/// expert dispatch or combine), fitted with [`LAYER_OVERHEAD_S`] to the same batch-1 TPOTs.
+pub const COLLECTIVE_LATENCY_S: f64 = 10e-6;
+
+/// Calibration: the share of the expert all-to-all that overlaps with computation in a
+/// decode step (two-batch overlap, as SGLang and DeepSeek run expert parallelism).
+pub const EP_OVERLAP: f64 = 0.8;
+
+/// Calibration: in a decode step each routed expert sees a few tokens, so its grouped GEMM
+/// reads weights and computes at this share of the dense efficiencies (prefill, with
+/// thousands of tokens per expert, is not affected). Fitted to AIConfigurator 0.12's
+/// DeepSeek-V3 and Qwen3-235B decode on H200 and to SGLang's and DeepSeek's published
+/// decode throughput (docs/slo-model.md, "Calibration").
+pub const EXPERT_DECODE_EFFICIENCY: f64 = 0.5;
+
+/// A model at its precisions.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
 pub struct ModelFigures {
     /// Total parameters (all experts of a mixture of experts).
     pub params: f64,
     /// Parameters active per token.
     pub active_params: f64,
-    /// Bytes per parameter at the precision.
+    /// Bytes per parameter at the weight precision.
     pub bytes_per_param: f64,
-    /// KV-cache bytes per token of context.
+    /// KV-cache bytes per token of context at the KV precision.
     pub kv_bytes_per_token: f64,
-    /// Transformer layers; with `hidden_size`, enables the interconnect term.
-    pub layers: Option<f64>,
-    /// Hidden size (elements per token's activation).
-    pub hidden_size: Option<f64>,
+    /// Transformer layers (0: unknown; collectives and per-layer costs are left out).
+    pub layers: f64,
+    /// Hidden size (0: unknown).
+    pub hidden_size: f64,
+    /// Routed experts per MoE layer (0 for a dense model).
+    pub experts: f64,
+    /// Routed experts per token.
+    pub experts_per_token: f64,
+    /// KV heads: how far tensor parallelism shards the KV cache (1 for MLA).
+    pub kv_heads: f64,
+    /// Attention FLOPs of a decoded token per token of context (all layers).
+    pub attention_flops: f64,
+    /// Attention FLOPs of a prompt token per earlier token (all layers).
+    pub prefill_attention_flops: f64,
 }
 
-/// One GPU of the replica, with the serving efficiencies applied by the caller.
-#[derive(Clone, Copy, PartialEq, Debug)]
+impl ModelFigures {
+    /// Whether the model routes tokens to experts.
+    pub fn is_moe(&self) -> bool {
+        self.experts > self.experts_per_token && self.experts_per_token > 0.0 && self.params > self.active_params
+    }
+
+    /// Parameters of one routed expert, all layers: (P − A) / (N − k), since
+    /// P = base + N · e and A = base + k · e.
+    pub fn expert_params(&self) -> f64 {
+        if self.is_moe() { (self.params - self.active_params) / (self.experts - self.experts_per_token) } else { 0.0 }
+    }
+
+    /// Parameters of every routed expert: N · e.
+    pub fn routed_params(&self) -> f64 {
+        self.experts * self.expert_params()
+    }
+
+    /// Parameters every token runs through (attention, dense layers, shared experts,
+    /// embeddings): P − N · e.
+    pub fn base_params(&self) -> f64 {
+        self.params - self.routed_params()
+    }
+}
+
+/// One GPU, peak figures (the efficiencies are in [`Assumptions`]).
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
 pub struct GpuFigures {
     /// HBM in bytes.
     pub memory_bytes: f64,
     /// Memory bandwidth in bytes per second.
     pub memory_bw: f64,
-    /// Dense compute at the precision in FLOP/s.
+    /// Dense compute at the weight precision in FLOP/s.
     pub flops: f64,
     /// Its share of IT power in watts (the GPU with its share of node and rack).
     pub power_w: f64,
 }
 
-/// The links a replica's collectives cross.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub struct Interconnect {
-    /// Bandwidth per GPU and direction, bytes per second.
-    pub bandwidth: f64,
-    /// One-way latency of one collective step in seconds.
-    pub latency_s: f64,
+/// How a replica's GPUs split the model: `tp × pp × dp` GPUs, experts over `ep`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct Parallelism {
+    /// Tensor-parallel degree.
+    pub tp: u32,
+    /// Pipeline-parallel degree.
+    pub pp: u32,
+    /// Attention data-parallel degree.
+    pub dp: u32,
+    /// Expert-parallel degree.
+    pub ep: u32,
+}
+
+impl Parallelism {
+    /// GPUs of one replica: tp × pp × dp.
+    pub fn gpus(&self) -> u32 {
+        self.tp * self.pp * self.dp
+    }
+
+    /// GPUs of one attention group (the GPUs one request's prefill runs on): tp × pp.
+    pub fn attention_group(&self) -> u32 {
+        self.tp * self.pp
+    }
+}
+
+/// The links a pool's collectives cross.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub struct Links {
+    /// NVLink bandwidth per GPU and direction, bytes per second (0: none).
+    pub nvlink_bw: f64,
+    /// GPUs in one NVLink domain.
+    pub domain_gpus: f64,
+    /// Scale-out bandwidth per GPU (its share of its node's NICs), bytes per second.
+    pub nic_bw: f64,
+    /// One-way latency between GPUs over the scale-out fabric, seconds.
+    pub net_latency_s: f64,
 }
 
 /// The serving assumptions (docs/slo-model.md), overridable per service.
@@ -63,8 +146,29 @@ pub struct Assumptions {
     pub bandwidth_efficiency: f64,
 }
 
+/// Speculative or multi-token-prediction decoding.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub struct Speculation {
+    /// Draft tokens per step.
+    pub tokens: f64,
+    /// Share of draft tokens accepted.
+    pub acceptance: f64,
+}
+
+impl Speculation {
+    /// Tokens each sequence runs through the model per step: 1 + drafts.
+    pub fn processed(&self) -> f64 {
+        1.0 + self.tokens
+    }
+
+    /// Tokens each sequence gains per step: 1 + drafts × acceptance.
+    pub fn accepted(&self) -> f64 {
+        1.0 + self.tokens * self.acceptance
+    }
+}
+
 /// The load of a service.
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
 pub struct Load {
     /// Requests per second.
     pub arrival: f64,
@@ -76,6 +180,8 @@ pub struct Load {
     pub output: f64,
     /// Samples per request, decoded concurrently.
     pub samples: f64,
+    /// Share of prompt tokens found in the prefix cache.
+    pub prefix_cache_hit: f64,
 }
 
 impl Load {
@@ -87,47 +193,119 @@ impl Load {
     pub fn generated(&self) -> f64 {
         self.reasoning + self.output
     }
+    /// Mean context of a decode step: prompt + generated / 2.
+    pub fn mean_decode_context(&self) -> f64 {
+        self.prompt + self.generated() / 2.0
+    }
+    /// Prompt tokens prefill computes: prompt × (1 − prefix-cache hit).
+    pub fn computed_prompt(&self) -> f64 {
+        self.prompt * (1.0 - self.prefix_cache_hit.clamp(0.0, 1.0))
+    }
     /// Tokens generated per second: arrival × (reasoning + output) × samples.
     pub fn demand_tokens_per_s(&self) -> f64 {
         self.arrival * self.generated() * self.samples
     }
 }
 
-/// One replica shape: everything but the replica count.
+/// A pool of identical replicas: everything but the replica count.
 #[derive(Clone, Copy, PartialEq, Debug)]
-pub struct Replica {
+pub struct Pool {
     /// The model.
     pub model: ModelFigures,
     /// One GPU.
     pub gpu: GpuFigures,
-    /// GPUs per replica.
-    pub gpus: f64,
+    /// The replica's layout.
+    pub layout: Parallelism,
     /// The collectives' links.
-    pub interconnect: Interconnect,
+    pub links: Links,
     /// The assumptions.
     pub assumptions: Assumptions,
+    /// Speculative decoding.
+    pub speculation: Speculation,
 }
 
-/// Memory of one replica.
+/// Memory of one GPU of a pool.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct MemoryFit {
-    /// Weights at the precision, bytes.
+    /// Weights one GPU holds, bytes.
+    pub weights_per_gpu: f64,
+    /// Weights of the whole model at its precision, bytes.
     pub weights_bytes: f64,
-    /// HBM the engine may use across the replica, bytes.
-    pub usable_bytes: f64,
-    /// KV cache of one sequence at its full context, bytes.
-    pub kv_bytes_per_sequence: f64,
-    /// Sequences whose KV fits beside the weights (0 when the weights alone do not fit).
+    /// HBM the engine may use on one GPU, bytes.
+    pub usable_per_gpu: f64,
+    /// KV cache one GPU holds for one sequence at its full context, bytes.
+    pub kv_per_sequence_per_gpu: f64,
+    /// Sequences per attention group whose KV fits beside the weights (0 when the weights
+    /// alone do not fit).
     pub max_batch: u32,
 }
 
-impl Replica {
-    /// Weights + KV against usable HBM: weights = params × bytes/param; usable = GPUs × HBM ×
-    /// memory utilization; max batch = ⌊(usable − weights) / (kv/token × context)⌋.
+/// The parts of one decode step at a batch.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct StepTime {
+    /// Bytes one GPU reads over its memory bandwidth.
+    pub memory_s: f64,
+    /// FLOPs of one GPU over its compute.
+    pub compute_s: f64,
+    /// Exposed communication: TP all-reduces, the exposed share of the expert all-to-all,
+    /// pipeline sends.
+    pub comm_s: f64,
+    /// The fixed per-layer cost.
+    pub overhead_s: f64,
+    /// max(memory, compute) + communication + overhead.
+    pub total_s: f64,
+    /// The step over the tokens each sequence gains in it (speculation).
+    pub per_token_s: f64,
+    /// Share of the routed experts the step reads (1 for dense models).
+    pub experts_touched: f64,
+}
+
+/// The parts of one request's prefill.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct PrefillTime {
+    /// FLOPs over the attention group's compute (weights read once where that is longer).
+    pub compute_s: f64,
+    /// Exposed communication.
+    pub comm_s: f64,
+    /// compute + communication.
+    pub total_s: f64,
+}
+
+impl Pool {
+    /// GPUs of one replica.
+    pub fn gpus(&self) -> f64 {
+        f64::from(self.layout.gpus())
+    }
+
+    fn tp(&self) -> f64 {
+        f64::from(self.layout.tp)
+    }
+    fn pp(&self) -> f64 {
+        f64::from(self.layout.pp)
+    }
+    fn dp(&self) -> f64 {
+        f64::from(self.layout.dp)
+    }
+    fn ep(&self) -> f64 {
+        f64::from(self.layout.ep)
+    }
+
+    /// KV bytes of one token one GPU holds: its pipeline stage's layers, and its share of
+    /// the KV heads (tensor parallelism shards KV only as far as there are KV heads).
+    fn kv_per_token_per_gpu(&self) -> f64 {
+        let shards = self.tp().min(self.model.kv_heads.max(1.0));
+        self.model.kv_bytes_per_token / (self.pp() * shards)
+    }
+
+    /// Weights per GPU: the base parameters over the attention group (tp × pp), the routed
+    /// experts over the whole replica (ep, and expert tensor parallelism for the rest);
+    /// usable = HBM × utilization; max batch per attention group = ⌊(usable − weights) /
+    /// KV per sequence per GPU⌋.
     pub fn memory(&self, load: &Load) -> MemoryFit {
-        let weights = self.model.params * self.model.bytes_per_param;
-        let usable = self.gpus * self.gpu.memory_bytes * self.assumptions.memory_utilization;
-        let per_sequence = self.model.kv_bytes_per_token * load.context();
+        let b = self.model.bytes_per_param;
+        let weights = self.model.base_params() * b / (self.tp() * self.pp()) + self.model.routed_params() * b / self.gpus();
+        let usable = self.gpu.memory_bytes * self.assumptions.memory_utilization;
+        let per_sequence = self.kv_per_token_per_gpu() * load.context();
         let free = usable - weights;
         let max_batch = if free <= 0.0 {
             0
@@ -136,428 +314,160 @@ impl Replica {
         } else {
             (free / per_sequence).floor().min(f64::from(u32::MAX)) as u32
         };
-        MemoryFit { weights_bytes: weights, usable_bytes: usable, kv_bytes_per_sequence: per_sequence, max_batch }
+        MemoryFit {
+            weights_per_gpu: weights,
+            weights_bytes: self.model.params * b,
+            usable_per_gpu: usable,
+            kv_per_sequence_per_gpu: per_sequence,
+            max_batch,
+        }
     }
 
-    /// Prefill time of one prompt: 2 × active params × prompt tokens over the replica's
-    /// compute at its efficiency.
-    pub fn prefill_s(&self, load: &Load) -> f64 {
-        2.0 * self.model.active_params * load.prompt / (self.gpus * self.gpu.flops * self.assumptions.compute_efficiency)
+    /// The share of routed experts a step of `tokens` routed tokens touches: with uniform
+    /// routing each expert is missed by a token with probability 1 − k/N, so
+    /// 1 − (1 − k/N)^tokens.
+    pub fn experts_touched(&self, tokens: f64) -> f64 {
+        if !self.model.is_moe() {
+            return 1.0;
+        }
+        1.0 - (1.0 - self.model.experts_per_token / self.model.experts).powf(tokens.max(0.0))
     }
 
-    /// The interconnect's share of one decode step at `batch`: two all-reduces per layer
-    /// (after attention and after the MLP or expert combine) of batch × hidden activations,
-    /// each a ring: 2 (g − 1) latency steps and 2 (g − 1)/g of the data per GPU.
-    pub fn comm_s(&self, batch: f64) -> f64 {
-        let (Some(layers), Some(hidden)) = (self.model.layers, self.model.hidden_size) else { return 0.0 };
-        let g = self.gpus;
-        if g <= 1.0 || self.interconnect.bandwidth <= 0.0 {
+    /// A ring all-reduce of `bytes` over the tensor-parallel group (NVLink): 2 (tp − 1)/tp
+    /// of the data per GPU.
+    fn tp_all_reduce_s(&self, bytes: f64) -> f64 {
+        if self.layout.tp <= 1 || self.links.nvlink_bw <= 0.0 {
             return 0.0;
         }
-        let data = batch * hidden * ACTIVATION_BYTES;
-        let one = 2.0 * (g - 1.0) * self.interconnect.latency_s + 2.0 * (g - 1.0) / g * data / self.interconnect.bandwidth;
-        2.0 * layers * one
+        COLLECTIVE_LATENCY_S + 2.0 * (self.tp() - 1.0) / self.tp() * bytes / self.links.nvlink_bw
     }
 
-    /// One decode step at `batch` sequences: the roofline of bytes read (active weights +
-    /// each sequence's KV at its mean decode context) over memory bandwidth and 2 × active
-    /// params × batch FLOPs over compute, plus the interconnect's share.
-    pub fn step_s(&self, batch: f64, load: &Load) -> StepTime {
-        let mean_context = load.prompt + load.generated() / 2.0;
-        let bytes = self.model.active_params * self.model.bytes_per_param + batch * self.model.kv_bytes_per_token * mean_context;
-        let memory_s = bytes / (self.gpus * self.gpu.memory_bw * self.assumptions.bandwidth_efficiency);
-        let compute_s = 2.0 * self.model.active_params * batch / (self.gpus * self.gpu.flops * self.assumptions.compute_efficiency);
-        let comm_s = self.comm_s(batch);
-        StepTime { memory_s, compute_s, comm_s, total_s: memory_s.max(compute_s) + comm_s }
+    /// One expert all-to-all (dispatch and combine) of `tokens` tokens per GPU: each sends
+    /// its hidden state to k experts, (ep − 1)/ep of them on other GPUs; the peers inside
+    /// the NVLink domain over NVLink, the rest over the scale-out fabric at the GPU's NIC
+    /// share, whichever takes longer, plus two one-way latencies beyond the domain. Returns
+    /// (bandwidth time, latency): only the first overlaps computation.
+    fn ep_all_to_all_s(&self, tokens: f64) -> (f64, f64) {
+        if !self.model.is_moe() || self.layout.ep <= 1 {
+            return (0.0, 0.0);
+        }
+        let ep = self.ep();
+        let bytes = tokens * self.model.experts_per_token * self.model.hidden_size * (DISPATCH_BYTES + ACTIVATION_BYTES) * (ep - 1.0) / ep;
+        let inside = (self.links.domain_gpus.max(1.0).min(ep) - 1.0) / (ep - 1.0);
+        let nvlink = if self.links.nvlink_bw > 0.0 { bytes * inside / self.links.nvlink_bw } else { 0.0 };
+        let outside = 1.0 - inside;
+        let net = if outside > 0.0 && self.links.nic_bw > 0.0 { bytes * outside / self.links.nic_bw } else { 0.0 };
+        let latency = if outside > 0.0 { 2.0 * self.links.net_latency_s.max(COLLECTIVE_LATENCY_S) } else { 2.0 * COLLECTIVE_LATENCY_S };
+        (nvlink.max(net), latency)
     }
 
-    /// The largest batch in `lo..=hi` whose step meets `tpot`: the step time grows with the
-    /// batch, so a binary search finds it. `None` when even `lo` misses.
-    pub fn largest_batch_within(&self, lo: u32, hi: u32, tpot: f64, load: &Load) -> Option<u32> {
-        if lo > hi || self.step_s(f64::from(lo), load).total_s > tpot {
+    /// Pipeline sends of `bytes` between the pp stages: (pp − 1) hops over NVLink inside
+    /// the domain, else the scale-out fabric.
+    fn pp_send_s(&self, bytes: f64) -> f64 {
+        if self.layout.pp <= 1 {
+            return 0.0;
+        }
+        let inside = self.gpus() <= self.links.domain_gpus;
+        let hop = if inside && self.links.nvlink_bw > 0.0 {
+            bytes / self.links.nvlink_bw
+        } else if self.links.nic_bw > 0.0 {
+            bytes / self.links.nic_bw + self.links.net_latency_s
+        } else {
+            0.0
+        };
+        (self.pp() - 1.0) * hop
+    }
+
+    /// One decode step with `batch` sequences on each attention group. Per GPU:
+    ///
+    /// - memory: base weights / (tp · pp) + routed experts / GPUs × share touched + the
+    ///   batch's KV at the mean decode context;
+    /// - compute: 2 · base · tokens / (tp · pp) + 2 · k · e · tokens · dp / GPUs + tokens ·
+    ///   context · attention FLOPs / (tp · pp), tokens = batch × (1 + drafts);
+    /// - communication: 2 TP all-reduces per layer, the expert all-to-all's exposed share
+    ///   per layer, pipeline sends;
+    /// - a fixed cost per layer.
+    pub fn step(&self, batch: f64, load: &Load) -> StepTime {
+        let m = &self.model;
+        let tokens = batch * self.speculation.processed();
+        let context = load.mean_decode_context();
+        let touched = self.experts_touched(tokens * self.dp());
+        let shared = m.base_params() * m.bytes_per_param / (self.tp() * self.pp());
+        let experts = m.routed_params() * m.bytes_per_param / self.gpus() * touched;
+        let kv = batch * context * self.kv_per_token_per_gpu();
+        let bandwidth = self.gpu.memory_bw * self.assumptions.bandwidth_efficiency;
+        let memory_s = (shared + kv) / bandwidth + experts / (bandwidth * EXPERT_DECODE_EFFICIENCY);
+        let dense_flops =
+            2.0 * m.base_params() * tokens / (self.tp() * self.pp()) + tokens * context * m.attention_flops / (self.tp() * self.pp());
+        let expert_flops = 2.0 * m.experts_per_token * m.expert_params() * tokens * self.dp() / self.gpus();
+        let compute = self.gpu.flops * self.assumptions.compute_efficiency;
+        let compute_s = dense_flops / compute + expert_flops / (compute * EXPERT_DECODE_EFFICIENCY);
+        let activations = tokens * m.hidden_size * ACTIVATION_BYTES;
+        let layers_here = m.layers / self.pp();
+        let tp_s = 2.0 * layers_here * self.tp_all_reduce_s(activations);
+        let (ep_bw, ep_latency) = self.ep_all_to_all_s(tokens / self.tp());
+        let (ep_s, ep_latency_s) = (layers_here * ep_bw, layers_here * ep_latency);
+        let busy = memory_s.max(compute_s);
+        let ep_exposed = (ep_s - EP_OVERLAP * busy).max(ep_s * (1.0 - EP_OVERLAP)) + ep_latency_s;
+        let comm_s = tp_s + ep_exposed + self.pp_send_s(activations);
+        let overhead_s = m.layers * LAYER_OVERHEAD_S;
+        let total_s = busy + comm_s + overhead_s;
+        StepTime {
+            memory_s,
+            compute_s,
+            comm_s,
+            overhead_s,
+            total_s,
+            per_token_s: total_s / self.speculation.accepted(),
+            experts_touched: touched,
+        }
+    }
+
+    /// The prefill of one request on one attention group: 2 · A FLOPs per computed prompt
+    /// token plus attention over the context before it, over the group's compute (or the
+    /// group's weights read once, where that is longer); plus two TP all-reduces per layer
+    /// and the expert all-to-all's exposed share.
+    pub fn prefill(&self, load: &Load) -> PrefillTime {
+        let m = &self.model;
+        let computed = load.computed_prompt();
+        let cached = load.prompt - computed;
+        let group = f64::from(self.layout.attention_group());
+        let attention = m.prefill_attention_flops * computed * (cached + computed / 2.0);
+        let flops = 2.0 * m.active_params * computed + attention;
+        let compute = flops / (group * self.gpu.flops * self.assumptions.compute_efficiency);
+        let weights = (m.base_params() / group + m.routed_params() / self.gpus()) * m.bytes_per_param;
+        let read = weights / (self.gpu.memory_bw * self.assumptions.bandwidth_efficiency);
+        let compute_s = compute.max(read);
+        let layers_here = m.layers / self.pp();
+        let tp_s = 2.0 * layers_here * self.tp_all_reduce_s(computed * m.hidden_size * ACTIVATION_BYTES);
+        let (ep_bw, ep_latency) = self.ep_all_to_all_s(computed / self.tp());
+        let ep_s = layers_here * ep_bw;
+        let ep_exposed = (ep_s - EP_OVERLAP * compute_s).max(ep_s * (1.0 - EP_OVERLAP)) + layers_here * ep_latency;
+        let comm_s = tp_s + ep_exposed + self.pp_send_s(computed * m.hidden_size * ACTIVATION_BYTES);
+        PrefillTime { compute_s, comm_s, total_s: compute_s + comm_s + m.layers * LAYER_OVERHEAD_S }
+    }
+
+    /// The largest batch per attention group in `lo..=hi` whose step gives each token in
+    /// `per_token` or less: the step grows with the batch, so a binary search finds it.
+    /// `None` when even `lo` misses.
+    pub fn largest_batch_within(&self, lo: u32, hi: u32, per_token: f64, load: &Load) -> Option<u32> {
+        if lo > hi || self.step(f64::from(lo), load).per_token_s > per_token {
             return None;
         }
         let (mut good, mut bad) = (lo, hi.saturating_add(1));
         while bad - good > 1 {
             let mid = good + (bad - good) / 2;
-            if self.step_s(f64::from(mid), load).total_s <= tpot { good = mid } else { bad = mid }
+            if self.step(f64::from(mid), load).per_token_s <= per_token { good = mid } else { bad = mid }
         }
         Some(good)
     }
 }
 
-/// The parts of one decode step.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub struct StepTime {
-    /// Bytes read over memory bandwidth.
-    pub memory_s: f64,
-    /// FLOPs over compute.
-    pub compute_s: f64,
-    /// The interconnect's share.
-    pub comm_s: f64,
-    /// max(memory, compute) + interconnect.
-    pub total_s: f64,
-}
-
-/// The service at a replica count and batch.
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub struct Operating {
-    /// Replicas.
-    pub replicas: u32,
-    /// Sequences decoded together per replica.
-    pub batch: u32,
-    /// Requests a replica serves at once: ⌊batch / samples⌋.
-    pub slots_per_replica: u32,
-    /// Prefill of one prompt.
-    pub prefill_s: f64,
-    /// Share of replica time spent on prefill.
-    pub prefill_share: f64,
-    /// Time per output token, prefill interference included.
-    pub tpot_s: f64,
-    /// Time a request holds its slot: prefill + generated tokens × TPOT.
-    pub service_s: f64,
-    /// Offered load over slots (≥ 1 means the queue grows without bound).
-    pub utilization: f64,
-    /// Probability a request waits for a slot (Erlang C).
-    pub wait_probability: f64,
-    /// The p99 wait for a slot.
-    pub wait_p99_s: f64,
-    /// p99 time to first token: p99 wait + prefill.
-    pub ttft_p99_s: f64,
-    /// Tokens per second the service can generate.
-    pub capacity_tokens_per_s: f64,
-    /// Energy per generated token at full batch, joules.
-    pub energy_per_token_j: f64,
-}
-
-impl Operating {
-    /// Whether the queue is stable.
-    pub fn stable(&self) -> bool {
-        self.utilization < 1.0
-    }
-}
-
-/// Evaluates the service with `replicas` of `replica` at `batch` sequences each.
-pub fn operate(replica: &Replica, replicas: u32, batch: u32, load: &Load) -> Operating {
-    let step = replica.step_s(f64::from(batch), load).total_s;
-    let prefill = replica.prefill_s(load);
-    let slots_per_replica = (f64::from(batch) / load.samples.max(1.0)).floor() as u32;
-    let prefill_share = load.arrival * prefill / f64::from(replicas.max(1));
-    let tpot = if prefill_share < 1.0 { step / (1.0 - prefill_share) } else { f64::INFINITY };
-    let service = prefill + load.generated() * tpot;
-    let servers = f64::from(replicas) * f64::from(slots_per_replica);
-    let offered = load.arrival * service;
-    let utilization = if servers > 0.0 { offered / servers } else { f64::INFINITY };
-    let (wait_probability, wait_p99) = if utilization < 1.0 && service.is_finite() {
-        let c = erlang_c(replicas as u64 * u64::from(slots_per_replica), offered);
-        (c, mmc_wait_quantile(c, servers, service, load.arrival, PERCENTILE))
-    } else {
-        (1.0, f64::INFINITY)
-    };
-    let replica_tokens_per_s = if tpot.is_finite() { f64::from(batch) / tpot } else { 0.0 };
-    Operating {
-        replicas,
-        batch,
-        slots_per_replica,
-        prefill_s: prefill,
-        prefill_share,
-        tpot_s: tpot,
-        service_s: service,
-        utilization,
-        wait_probability,
-        wait_p99_s: wait_p99,
-        ttft_p99_s: wait_p99 + prefill,
-        capacity_tokens_per_s: f64::from(replicas) * replica_tokens_per_s,
-        energy_per_token_j: replica.gpus * replica.gpu.power_w * step / f64::from(batch.max(1)),
-    }
-}
-
-/// Erlang C: the probability that an arrival waits in an M/M/c queue with `servers` servers
-/// and `offered` Erlangs, by the stable recurrence of Erlang B. Past the offered load B
-/// only falls, so the recurrence stops once B is below 1e-15: the result is then an upper
-/// bound under 1e-14, far below any percentile the SLOs ask about.
-pub fn erlang_c(servers: u64, offered: f64) -> f64 {
-    if servers == 0 {
-        return 1.0;
-    }
-    let c = servers as f64;
-    if offered >= c {
-        return 1.0;
-    }
-    let mut b = 1.0;
-    for k in 1..=servers {
-        b = offered * b / (k as f64 + offered * b);
-        if b < 1e-15 && k as f64 > offered {
-            break;
-        }
-    }
-    let rho = offered / c;
-    b / (1.0 - rho * (1.0 - b))
-}
-
-/// The `quantile` of the wait in an M/M/c queue: P(W > t) = C · e^(−(c/S − λ) t), so
-/// t = ln(C / (1 − q)) / (c/S − λ), and 0 where C ≤ 1 − q.
-pub fn mmc_wait_quantile(wait_probability: f64, servers: f64, service_s: f64, arrival: f64, quantile: f64) -> f64 {
-    let tail = 1.0 - quantile;
-    if wait_probability <= tail {
-        return 0.0;
-    }
-    let drain = servers / service_s - arrival;
-    if drain <= 0.0 {
-        return f64::INFINITY;
-    }
-    (wait_probability / tail).ln() / drain
-}
-
-/// What the service's SLOs ask, in seconds and joules (`None`: not bounded).
-#[derive(Clone, Copy, PartialEq, Debug, Default)]
-pub struct Targets {
-    /// p99 time to first token.
-    pub ttft_p99_s: Option<f64>,
-    /// p99 time per output token.
-    pub tpot_p99_s: Option<f64>,
-    /// Energy per generated token.
-    pub energy_per_token_j: Option<f64>,
-}
-
-/// The batch a replica runs at with `replicas` replicas: as many sequences as memory holds,
-/// fewer where the TPOT target needs it, with prefill's share of replica time taken off the
-/// step's budget; `None` when memory does not hold one request's samples or not even they
-/// meet the TPOT target. Where prefill alone takes all of the replicas' time the batch is
-/// the largest, and [`operate`] finds the queue unstable.
-pub fn operating_batch(replica: &Replica, replicas: u32, max_batch: u32, load: &Load, targets: &Targets) -> Option<u32> {
-    let least = load.samples.max(1.0).ceil() as u32;
-    if max_batch < least {
-        return None;
-    }
-    match targets.tpot_p99_s {
-        Some(tpot) => {
-            let share = load.arrival * replica.prefill_s(load) / f64::from(replicas.max(1));
-            if share >= 1.0 {
-                // Prefill alone overloads the replicas: the queue is unstable at any batch.
-                return Some(max_batch);
-            }
-            replica.largest_batch_within(least, max_batch, tpot * (1.0 - share), load)
-        }
-        None => Some(max_batch),
-    }
-}
-
-/// The service with `replicas` replicas at its operating batch; `None` where no batch
-/// meets the TPOT target (see [`operating_batch`]).
-pub fn plan(replica: &Replica, replicas: u32, max_batch: u32, load: &Load, targets: &Targets) -> Option<Operating> {
-    operating_batch(replica, replicas, max_batch, load, targets).map(|b| operate(replica, replicas, b, load))
-}
-
-/// Whether the service meets its latency targets and carries its load.
-pub fn meets(op: &Operating, targets: &Targets) -> bool {
-    op.stable()
-        && targets.ttft_p99_s.is_none_or(|t| op.ttft_p99_s <= t * (1.0 + 1e-9))
-        && targets.tpot_p99_s.is_none_or(|t| op.tpot_s <= t * (1.0 + 1e-9))
-}
-
-/// The smallest replica count that meets `targets`, each replica at its operating batch,
-/// by binary search (more replicas never hurt: prefill's share, utilization and wait all
-/// fall, and the batch may grow); `None` when no count up to [`MAX_REPLICAS`] does (a
-/// target the replica shape cannot meet at any scale).
-pub fn replicas_needed(replica: &Replica, max_batch: u32, load: &Load, targets: &Targets) -> Option<u32> {
-    let ok = |n: u32| plan(replica, n, max_batch, load, targets).is_some_and(|op| meets(&op, targets));
-    if !ok(MAX_REPLICAS) {
-        return None;
-    }
-    // Doubling finds a count that works; bisection then finds the smallest.
-    let (mut bad, mut good) = (0u32, MAX_REPLICAS);
-    let mut probe = 1u32;
-    while probe < MAX_REPLICAS {
-        if ok(probe) {
-            good = probe;
-            break;
-        }
-        bad = probe;
-        probe = probe.saturating_mul(2);
-    }
-    while good - bad > 1 {
-        let mid = bad + (good - bad) / 2;
-        if ok(mid) { good = mid } else { bad = mid }
-    }
-    Some(good)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GB: f64 = 1e9;
-
-    /// DeepSeek-R1 at FP8 on H100s (hardware.md: 80 GB, 3.35 TB/s, 1,979 TFLOP/s FP8).
-    fn r1_on_h100(gpus: f64) -> Replica {
-        Replica {
-            model: ModelFigures {
-                params: 671e9,
-                active_params: 37e9,
-                bytes_per_param: 1.0,
-                kv_bytes_per_token: 70_272.0,
-                layers: Some(61.0),
-                hidden_size: Some(7168.0),
-            },
-            gpu: GpuFigures { memory_bytes: 80.0 * GB, memory_bw: 3.35e12, flops: 1.979e15, power_w: 1275.0 },
-            gpus,
-            interconnect: Interconnect { bandwidth: 450.0 * GB, latency_s: 0.0 },
-            assumptions: Assumptions { memory_utilization: 0.9, compute_efficiency: 0.5, bandwidth_efficiency: 0.8 },
-        }
-    }
-
-    fn load() -> Load {
-        Load { arrival: 1.0, prompt: 4000.0, reasoning: 12_000.0, output: 800.0, samples: 1.0 }
-    }
-
-    fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-30)
-    }
-
-    #[test]
-    fn r1_fp8_weights_do_not_fit_eight_h100s_but_fit_sixteen() {
-        // 8 × 80 GB × 0.9 = 576 GB < 671 GB of weights.
-        let m = r1_on_h100(8.0).memory(&load());
-        assert!(close(m.weights_bytes, 671e9));
-        assert!(close(m.usable_bytes, 576e9));
-        assert_eq!(m.max_batch, 0);
-        // 16 × 80 GB × 0.9 = 1,152 GB; free 481 GB; one sequence 70,272 × 16,800 = 1.1806 GB.
-        let m = r1_on_h100(16.0).memory(&load());
-        assert!(close(m.kv_bytes_per_sequence, 70_272.0 * 16_800.0));
-        assert_eq!(m.max_batch, (481e9_f64 / (70_272.0 * 16_800.0)).floor() as u32);
-        assert_eq!(m.max_batch, 407);
-    }
-
-    #[test]
-    fn prefill_is_flops_over_compute() {
-        // 2 × 37e9 × 4000 / (16 × 1.979e15 × 0.5) = 18.69 ms.
-        let t = r1_on_h100(16.0).prefill_s(&load());
-        assert!(close(t, 2.0 * 37e9 * 4000.0 / (16.0 * 1.979e15 * 0.5)));
-        assert!((t - 0.018_69).abs() < 1e-5);
-    }
-
-    #[test]
-    fn decode_step_is_the_roofline_plus_the_ring() {
-        let r = r1_on_h100(16.0);
-        let l = load();
-        // Batch 1: bytes = 37e9 + 70,272 × (4000 + 6400) = 37.7308 GB over 16 × 3.35e12 × 0.8.
-        let s = r.step_s(1.0, &l);
-        let bytes = 37e9 + 70_272.0 * 10_400.0;
-        assert!(close(s.memory_s, bytes / (16.0 * 3.35e12 * 0.8)));
-        assert!(close(s.compute_s, 2.0 * 37e9 / (16.0 * 1.979e15 * 0.5)));
-        // Ring: 2 layers-collectives × 61 × (2 × 15/16 × 7168 × 2 B / 450 GB/s), latency 0.
-        let comm = 2.0 * 61.0 * (2.0 * 15.0 / 16.0 * 7168.0 * 2.0 / 450e9);
-        assert!(close(s.comm_s, comm));
-        assert!(close(s.total_s, s.memory_s + comm));
-        // Larger batches cost more per step but less per token.
-        let big = r.step_s(64.0, &l);
-        assert!(big.total_s > s.total_s && big.total_s / 64.0 < s.total_s);
-    }
-
-    #[test]
-    fn comm_counts_latency_per_ring_step() {
-        let mut r = r1_on_h100(16.0);
-        r.interconnect = Interconnect { bandwidth: 50.0 * GB, latency_s: 2e-6 };
-        let data = 7168.0 * 2.0;
-        let expect = 2.0 * 61.0 * (2.0 * 15.0 * 2e-6 + 2.0 * 15.0 / 16.0 * data / 50e9);
-        assert!(close(r.comm_s(1.0), expect));
-        r.gpus = 1.0;
-        assert_eq!(r.comm_s(1.0), 0.0);
-    }
-
-    #[test]
-    fn erlang_c_matches_hand_values() {
-        // One server: C = ρ.
-        assert!(close(erlang_c(1, 0.5), 0.5));
-        // Two servers, 1 Erlang: B = 0.2, C = 0.2 / (1 − 0.5 × 0.8) = 1/3.
-        assert!(close(erlang_c(2, 1.0), 1.0 / 3.0));
-        assert_eq!(erlang_c(4, 4.0), 1.0);
-        // Many servers, light load: almost never waits.
-        assert!(erlang_c(1000, 100.0) < 1e-12);
-    }
-
-    #[test]
-    fn mmc_p99_wait_follows_the_exponential_tail() {
-        // M/M/1, ρ = 0.5, S = 1 s: P(W > t) = 0.5 e^(−0.5 t) = 0.01 at t = 2 ln 50.
-        let t = mmc_wait_quantile(0.5, 1.0, 1.0, 0.5, 0.99);
-        assert!(close(t, 2.0 * 50f64.ln()));
-        assert_eq!(mmc_wait_quantile(0.005, 1.0, 1.0, 0.5, 0.99), 0.0);
-    }
-
-    #[test]
-    fn operating_point_adds_queueing_to_prefill() {
-        let r = r1_on_h100(16.0);
-        let l = load();
-        let op = operate(&r, 4, 100, &l);
-        let prefill = r.prefill_s(&l);
-        let share = l.arrival * prefill / 4.0;
-        let tpot = r.step_s(100.0, &l).total_s / (1.0 - share);
-        assert!(close(op.tpot_s, tpot));
-        assert!(close(op.service_s, prefill + 12_800.0 * tpot));
-        assert!(close(op.utilization, op.service_s / 400.0));
-        assert!(close(op.ttft_p99_s, op.wait_p99_s + prefill));
-        assert!(close(op.capacity_tokens_per_s, 4.0 * 100.0 / tpot));
-        assert!(close(op.energy_per_token_j, 16.0 * 1275.0 * r.step_s(100.0, &l).total_s / 100.0));
-    }
-
-    #[test]
-    fn samples_share_a_replica_batch() {
-        let r = r1_on_h100(16.0);
-        let l = Load { samples: 8.0, ..load() };
-        assert_eq!(operate(&r, 1, 100, &l).slots_per_replica, 12);
-        assert_eq!(operating_batch(&r, 1, 7, &l, &Targets::default()), None);
-        assert_eq!(operating_batch(&r, 1, 100, &l, &Targets::default()), Some(100));
-    }
-
-    #[test]
-    fn tpot_target_caps_the_batch() {
-        let r = r1_on_h100(16.0);
-        let l = load();
-        let targets = Targets { tpot_p99_s: Some(0.05), ..Targets::default() };
-        // Prefill's share of replica time comes off the step's budget.
-        let budget = 0.05 * (1.0 - l.arrival * r.prefill_s(&l) / 2.0);
-        let b = operating_batch(&r, 2, 407, &l, &targets).unwrap();
-        assert!(r.step_s(f64::from(b), &l).total_s <= budget);
-        assert!(b == 407 || r.step_s(f64::from(b + 1), &l).total_s > budget);
-        let op = plan(&r, 2, 407, &l, &targets).unwrap();
-        assert!(op.tpot_s <= 0.05 * (1.0 + 1e-12));
-        let tight = Targets { tpot_p99_s: Some(1e-4), ..Targets::default() };
-        assert_eq!(operating_batch(&r, 2, 407, &l, &tight), None);
-    }
-
-    #[test]
-    fn replicas_needed_is_the_smallest_count_that_meets_the_targets() {
-        let r = r1_on_h100(16.0);
-        let l = Load { arrival: 40.0, ..load() };
-        let targets = Targets { ttft_p99_s: Some(2.0), tpot_p99_s: Some(0.05), energy_per_token_j: None };
-        let n = replicas_needed(&r, 407, &l, &targets).unwrap();
-        assert!(meets(&plan(&r, n, 407, &l, &targets).unwrap(), &targets));
-        assert!(plan(&r, n - 1, 407, &l, &targets).is_none_or(|op| !meets(&op, &targets)));
-    }
-
-    #[test]
-    fn doubling_reasoning_or_samples_roughly_doubles_the_replicas() {
-        let r = r1_on_h100(16.0);
-        let targets = Targets { ttft_p99_s: Some(2.0), tpot_p99_s: Some(0.05), energy_per_token_j: None };
-        let needed = |l: Load| {
-            let fit = r.memory(&l).max_batch;
-            f64::from(replicas_needed(&r, fit, &l, &targets).unwrap())
-        };
-        let base = Load { arrival: 40.0, ..load() };
-        let n = needed(base);
-        let reasoning = needed(Load { reasoning: 24_000.0, ..base }) / n;
-        let samples = needed(Load { samples: 2.0, ..base }) / n;
-        assert!((1.7..=2.6).contains(&reasoning), "reasoning ×2 → replicas ×{reasoning}");
-        assert!((1.7..=2.6).contains(&samples), "samples ×2 → replicas ×{samples}");
-    }
-
-    #[test]
-    fn a_target_no_scale_meets_is_none() {
-        let r = r1_on_h100(16.0);
-        let l = load();
-        // Prefill alone takes 18.7 ms; no replica count brings TTFT under 10 ms.
-        let targets = Targets { ttft_p99_s: Some(0.01), ..Targets::default() };
-        assert_eq!(replicas_needed(&r, 407, &l, &targets), None);
+/// Bytes per parameter at a precision.
+pub fn bytes_per_param(precision: &str) -> f64 {
+    match precision {
+        "fp4" => 0.5,
+        "fp8" => 1.0,
+        _ => 2.0,
     }
 }
