@@ -471,3 +471,179 @@ pub fn bytes_per_param(precision: &str) -> f64 {
         _ => 2.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-30)
+    }
+
+    /// DeepSeek-V3 at FP8 with an FP8 KV cache (stdlib figures).
+    fn deepseek() -> ModelFigures {
+        ModelFigures {
+            params: 671e9,
+            active_params: 37e9,
+            bytes_per_param: 1.0,
+            kv_bytes_per_token: 35_136.0,
+            layers: 61.0,
+            hidden_size: 7168.0,
+            experts: 256.0,
+            experts_per_token: 8.0,
+            kv_heads: 1.0,
+            attention_flops: 16_990_208.0,
+            prefill_attention_flops: 4_997_120.0,
+        }
+    }
+
+    /// A dense model with round figures, for hand calculations.
+    fn dense() -> ModelFigures {
+        ModelFigures {
+            params: 10e9,
+            active_params: 10e9,
+            bytes_per_param: 1.0,
+            kv_bytes_per_token: 100_000.0,
+            layers: 10.0,
+            hidden_size: 1000.0,
+            experts: 0.0,
+            experts_per_token: 0.0,
+            kv_heads: 8.0,
+            attention_flops: 1e6,
+            prefill_attention_flops: 1e6,
+        }
+    }
+
+    fn pool(model: ModelFigures, tp: u32, dp: u32, ep: u32) -> Pool {
+        Pool {
+            model,
+            gpu: GpuFigures { memory_bytes: 100e9, memory_bw: 1e12, flops: 1e15, power_w: 1000.0 },
+            layout: Parallelism { tp, pp: 1, dp, ep },
+            links: Links { nvlink_bw: 100e9, domain_gpus: 8.0, nic_bw: 10e9, net_latency_s: 5e-6 },
+            assumptions: Assumptions { memory_utilization: 0.9, compute_efficiency: 0.5, bandwidth_efficiency: 0.8 },
+            speculation: Speculation::default(),
+        }
+    }
+
+    fn load() -> Load {
+        Load { arrival: 1.0, prompt: 1000.0, reasoning: 0.0, output: 200.0, samples: 1.0, prefix_cache_hit: 0.0 }
+    }
+
+    #[test]
+    fn expert_parameters_follow_from_total_and_active() {
+        let m = deepseek();
+        // e = (671 − 37) / (256 − 8) B; shared = 671 B − 256 e.
+        let e = 634e9 / 248.0;
+        assert!(close(m.expert_params(), e));
+        assert!(close(m.base_params(), 671e9 - 256.0 * e));
+        assert!((m.base_params() - 16.548e9).abs() < 1e6);
+        assert_eq!(dense().expert_params(), 0.0);
+        assert_eq!(dense().base_params(), 10e9);
+    }
+
+    #[test]
+    fn memory_shards_shared_weights_over_the_attention_group_and_experts_over_the_replica() {
+        let m = deepseek();
+        let dp8 = pool(m, 1, 8, 8).memory(&load());
+        assert!(close(dp8.weights_per_gpu, m.base_params() + m.routed_params() / 8.0));
+        let tp8 = pool(m, 8, 1, 8).memory(&load());
+        assert!(close(tp8.weights_per_gpu, m.base_params() / 8.0 + m.routed_params() / 8.0));
+        // MLA's latent KV is whole on every tensor-parallel rank (kv_heads = 1).
+        assert!(close(tp8.kv_per_sequence_per_gpu, 35_136.0 * 1200.0));
+        // A dense model's KV shards over tp up to its KV heads.
+        let d = pool(dense(), 4, 1, 1).memory(&load());
+        assert!(close(d.kv_per_sequence_per_gpu, 100_000.0 * 1200.0 / 4.0));
+        assert!(close(d.weights_per_gpu, 2.5e9));
+        // ⌊(100 GB × 0.9 − 2.5 GB) / 30 MB⌋ = 2,916.
+        assert_eq!(d.max_batch, 2916);
+    }
+
+    #[test]
+    fn a_batch_touches_nearly_every_expert() {
+        let p = pool(deepseek(), 1, 8, 8);
+        assert!(close(p.experts_touched(1.0), 8.0 / 256.0));
+        assert!(close(p.experts_touched(2.0), 1.0 - (248.0f64 / 256.0).powi(2)));
+        assert!(p.experts_touched(2048.0) > 0.999_999);
+        assert_eq!(pool(dense(), 1, 1, 1).experts_touched(1.0), 1.0);
+    }
+
+    #[test]
+    fn dense_decode_step_is_the_roofline_plus_all_reduces_and_the_per_layer_cost() {
+        let p = pool(dense(), 4, 1, 1);
+        let l = load();
+        let s = p.step(10.0, &l);
+        // Memory: 10 GB / 4 + 10 × 1,100 × 100 kB / 4 over 1 TB/s × 0.8.
+        let bytes = 2.5e9 + 10.0 * 1100.0 * 100_000.0 / 4.0;
+        assert!(close(s.memory_s, bytes / 0.8e12));
+        // Compute: (2 × 10 B × 10 + 10 × 1,100 × 1 MFLOP) / 4 over 1 PFLOP/s × 0.5.
+        let flops = (2.0 * 10e9 * 10.0 + 10.0 * 1100.0 * 1e6) / 4.0;
+        assert!(close(s.compute_s, flops / 0.5e15));
+        // Two all-reduces per layer of 10 × 1,000 × 2 B: latency + 2 × 3/4 × data / 100 GB/s.
+        let all_reduce = COLLECTIVE_LATENCY_S + 1.5 * 20_000.0 / 100e9;
+        assert!(close(s.comm_s, 2.0 * 10.0 * all_reduce));
+        assert!(close(s.overhead_s, 10.0 * LAYER_OVERHEAD_S));
+        assert!(close(s.total_s, s.memory_s.max(s.compute_s) + s.comm_s + s.overhead_s));
+        assert!(close(s.per_token_s, s.total_s));
+    }
+
+    #[test]
+    fn speculation_divides_the_step_over_accepted_tokens() {
+        let mut p = pool(dense(), 1, 1, 1);
+        p.speculation = Speculation { tokens: 1.0, acceptance: 0.8 };
+        let s = p.step(4.0, &load());
+        // The step processes 4 × 2 tokens and each sequence gains 1.8.
+        assert!(close(s.per_token_s, s.total_s / 1.8));
+        let flops = 2.0 * 10e9 * 8.0 + 8.0 * 1100.0 * 1e6;
+        assert!(close(s.compute_s, flops / 0.5e15));
+    }
+
+    #[test]
+    fn expert_parallel_steps_pay_an_all_to_all() {
+        let m = deepseek();
+        let inside = pool(m, 1, 8, 8);
+        let s = inside.step(16.0, &load());
+        // 16 tokens × 8 experts × 7,168 × 3 B × 7/8 per layer over NVLink.
+        let bytes = 16.0 * 8.0 * 7168.0 * 3.0 * 7.0 / 8.0;
+        let a2a = 61.0 * bytes / 100e9;
+        let busy = s.memory_s.max(s.compute_s);
+        let exposed = (a2a - EP_OVERLAP * busy).max(a2a * (1.0 - EP_OVERLAP)) + 61.0 * 2.0 * COLLECTIVE_LATENCY_S;
+        assert!(close(s.comm_s, exposed));
+        // Beyond the domain the NIC share carries most of it.
+        let mut wide = pool(m, 1, 32, 32);
+        wide.links.domain_gpus = 8.0;
+        let w = wide.step(16.0, &load());
+        assert!(w.comm_s > s.comm_s);
+    }
+
+    #[test]
+    fn prefill_runs_on_one_attention_group_and_skips_cached_tokens() {
+        let p = pool(dense(), 2, 4, 1);
+        let l = load();
+        // (2 × 10 B × 1,000 + 1 MFLOP × 1,000 × 500) / (2 GPUs × 1 PFLOP/s × 0.5).
+        let compute = (2.0 * 10e9 * 1000.0 + 1e6 * 1000.0 * 500.0) / (2.0 * 0.5e15);
+        let t = p.prefill(&l);
+        assert!(close(t.compute_s, compute));
+        let all_reduce = COLLECTIVE_LATENCY_S + 2.0 * 0.5 * 1000.0 * 1000.0 * 2.0 / 100e9;
+        assert!(close(t.comm_s, 2.0 * 10.0 * all_reduce));
+        // Half the prompt cached: 500 tokens computed, each attending to 500 + 250 before it.
+        let cached = p.prefill(&Load { prefix_cache_hit: 0.5, ..l });
+        let half = (2.0 * 10e9 * 500.0 + 1e6 * 500.0 * 750.0) / (2.0 * 0.5e15);
+        assert!(close(cached.compute_s, half));
+    }
+
+    #[test]
+    fn the_largest_batch_within_a_budget_is_found_by_bisection() {
+        let p = pool(dense(), 1, 1, 1);
+        let l = load();
+        let budget = p.step(100.0, &l).per_token_s;
+        assert_eq!(p.largest_batch_within(1, 2916, budget, &l), Some(100));
+        assert_eq!(p.largest_batch_within(1, 2916, 1e-9, &l), None);
+    }
+
+    #[test]
+    fn bytes_per_parameter_follow_the_precision() {
+        assert_eq!(bytes_per_param("fp4"), 0.5);
+        assert_eq!(bytes_per_param("fp8"), 1.0);
+        assert_eq!(bytes_per_param("bf16"), 2.0);
+    }
+}

@@ -439,3 +439,136 @@ pub fn written_layout(choice: &Choice) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::slo::model::{Assumptions, GpuFigures, Links, ModelFigures, Speculation};
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-30)
+    }
+
+    fn pool(tp: u32) -> Pool {
+        Pool {
+            model: ModelFigures {
+                params: 10e9,
+                active_params: 10e9,
+                bytes_per_param: 1.0,
+                kv_bytes_per_token: 100_000.0,
+                layers: 10.0,
+                hidden_size: 1000.0,
+                experts: 0.0,
+                experts_per_token: 0.0,
+                kv_heads: 8.0,
+                attention_flops: 1e6,
+                prefill_attention_flops: 1e6,
+            },
+            gpu: GpuFigures { memory_bytes: 100e9, memory_bw: 1e12, flops: 1e15, power_w: 1000.0 },
+            layout: Parallelism { tp, pp: 1, dp: 1, ep: 1 },
+            links: Links { nvlink_bw: 100e9, domain_gpus: 8.0, nic_bw: 10e9, net_latency_s: 5e-6 },
+            assumptions: Assumptions { memory_utilization: 0.9, compute_efficiency: 0.5, bandwidth_efficiency: 0.8 },
+            speculation: Speculation::default(),
+        }
+    }
+
+    fn load(arrival: f64) -> Load {
+        Load { arrival, prompt: 1000.0, reasoning: 0.0, output: 200.0, samples: 1.0, prefix_cache_hit: 0.0 }
+    }
+
+    #[test]
+    fn erlang_c_matches_hand_values() {
+        // One server: C = ρ. Two servers, 1 Erlang: B = 0.2, C = 0.2 / (1 − 0.5 × 0.8) = 1/3.
+        assert!(close(erlang_c(1, 0.5), 0.5));
+        assert!(close(erlang_c(2, 1.0), 1.0 / 3.0));
+        assert_eq!(erlang_c(4, 4.0), 1.0);
+        assert!(erlang_c(1000, 100.0) < 1e-12);
+    }
+
+    #[test]
+    fn mmc_p99_wait_follows_the_exponential_tail() {
+        // M/M/1, ρ = 0.5, S = 1 s: P(W > t) = 0.5 e^(−0.5 t) = 0.01 at t = 2 ln 50.
+        assert!(close(mmc_wait_quantile(0.5, 1.0, 1.0, 0.5, 0.99), 2.0 * 50f64.ln()));
+        assert_eq!(mmc_wait_quantile(0.005, 1.0, 1.0, 0.5, 0.99), 0.0);
+    }
+
+    #[test]
+    fn an_aggregated_pool_pays_prefill_out_of_decode_time() {
+        let layout = Layout::Aggregated(pool(2));
+        let l = load(4.0);
+        let op = operate(&layout, Counts { prefill: 0, decode: 2 }, 50, &l);
+        let prefill = pool(2).prefill(&l).total_s;
+        let share = 4.0 * prefill / 2.0;
+        assert!(close(op.prefill_share, share));
+        assert!(close(op.tpot_s, pool(2).step(50.0, &l).per_token_s / (1.0 - share)));
+        assert!(close(op.service_s, prefill + 200.0 * op.tpot_s));
+        assert!(close(op.utilization, 4.0 * op.service_s / 100.0));
+        assert!(close(op.ttft_p99_s, op.wait_p99_s + prefill));
+        assert!(close(op.capacity_tokens_per_s, 2.0 * 50.0 / op.tpot_s));
+        assert!(close(op.output_tokens_per_s_per_gpu, op.capacity_tokens_per_s / 4.0));
+    }
+
+    #[test]
+    fn a_disaggregated_layout_adds_the_kv_transfer_and_the_prefill_queue() {
+        let layout = Layout::Disaggregated { prefill: pool(1), decode: pool(2), kv_transfer_s: 0.003 };
+        let l = load(4.0);
+        let op = operate(&layout, Counts { prefill: 2, decode: 2 }, 50, &l);
+        assert_eq!(op.prefill_share, 0.0);
+        assert!(close(op.tpot_s, pool(2).step(50.0, &l).per_token_s));
+        let prefill = pool(1).prefill(&l).total_s;
+        assert!(close(op.prefill_utilization, 4.0 * prefill / 2.0));
+        assert!(close(op.ttft_p99_s, op.wait_p99_s + prefill + 0.003));
+        assert_eq!(Counts { prefill: 2, decode: 2 }.gpus(&layout), 6);
+    }
+
+    #[test]
+    fn counts_needed_is_the_smallest_that_meets_the_targets() {
+        let targets = Targets { ttft_p99_s: Some(1.0), tpot_p99_s: Some(0.02), energy_per_token_j: None };
+        let l = load(200.0);
+        let layout = Layout::Aggregated(pool(2));
+        let c = counts_needed(&layout, &l, &targets).unwrap();
+        assert!(meets(&plan(&layout, c, &l, &targets).unwrap(), &targets));
+        let fewer = Counts { decode: c.decode - 1, ..c };
+        assert!(plan(&layout, fewer, &l, &targets).is_none_or(|op| !meets(&op, &targets)));
+        // Disaggregated: both pools sized, the result meets every target.
+        let split = Layout::Disaggregated { prefill: pool(1), decode: pool(2), kv_transfer_s: 0.001 };
+        let d = counts_needed(&split, &l, &targets).unwrap();
+        assert!(meets(&plan(&split, d, &l, &targets).unwrap(), &targets));
+        assert!(plan(&split, Counts { prefill: d.prefill - 1, ..d }, &l, &targets).is_none_or(|op| !meets(&op, &targets)));
+    }
+
+    #[test]
+    fn a_target_no_scale_meets_is_none() {
+        let targets = Targets { tpot_p99_s: Some(1e-6), ..Targets::default() };
+        assert_eq!(counts_needed(&Layout::Aggregated(pool(1)), &load(1.0), &targets), None);
+    }
+
+    #[test]
+    fn saturated_throughput_is_the_largest_load_that_still_meets_the_targets() {
+        let targets = Targets { ttft_p99_s: Some(2.0), tpot_p99_s: Some(0.03), energy_per_token_j: None };
+        let layout = Layout::Aggregated(pool(2));
+        let counts = Counts { prefill: 0, decode: 1 };
+        let per_gpu = saturated_output_per_gpu(&layout, counts, &load(1.0), &targets).unwrap();
+        let arrival = per_gpu * 2.0 / 200.0;
+        assert!(plan(&layout, counts, &load(arrival * 0.999), &targets).is_some_and(|op| meets(&op, &targets)));
+        assert!(plan(&layout, counts, &load(arrival * 1.01), &targets).is_none_or(|op| !meets(&op, &targets)));
+    }
+
+    #[test]
+    fn candidates_split_over_the_domain_and_try_attention_data_parallelism_for_experts() {
+        assert_eq!(candidate_layouts(8, 8, false), [Parallelism { tp: 8, pp: 1, dp: 1, ep: 1 }]);
+        assert_eq!(candidate_layouts(16, 8, false), [Parallelism { tp: 8, pp: 2, dp: 1, ep: 1 }]);
+        assert_eq!(
+            candidate_layouts(16, 72, true),
+            [Parallelism { tp: 16, pp: 1, dp: 1, ep: 16 }, Parallelism { tp: 1, pp: 1, dp: 16, ep: 16 }]
+        );
+        assert_eq!(candidate_sizes(8, 64), [1, 2, 4, 8, 16, 32, 64]);
+        assert_eq!(candidate_sizes(4, 10), [1, 2, 4, 8]);
+    }
+
+    #[test]
+    fn a_choice_is_written_out_as_fabric() {
+        let choice = Choice { layout: Layout::Aggregated(pool(2)), counts: Counts { prefill: 0, decode: 3 }, gpus: 6 };
+        assert_eq!(written_layout(&choice), "gpus_per_replica = 2, replicas = 3, parallelism { tp = 2, pp = 1, dp = 1, ep = 1 }");
+    }
+}
