@@ -30,7 +30,7 @@ pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
         };
         LatencyFigure { from: name(w.from), to: name(w.to), worst_one_way_s: w.seconds, unknown: w.unknown() }
     });
-    slo::check(plant, &router, &mut budgets);
+    slo::check(plant, network, &router, &mut budgets);
     asserts::check(plant, &router, &mut budgets);
     budgets
 }

@@ -5,7 +5,9 @@ use super::gather::*;
 use super::model::{Assumptions, Load, MemoryFit, Parallelism, Pool, StepTime};
 use super::plan::{Choice, Operating, Targets};
 use crate::diagnostic::{Diagnostic, Label, codes};
+use crate::plant::InstanceId;
 use crate::resolve::DeclId;
+use crate::schema::Kind;
 use crate::source::SourceFile;
 use crate::units::{Dim, format_number, format_quantity, group_thousands};
 
@@ -93,6 +95,63 @@ impl Service<'_> {
         .with_note(assumptions.to_string())
         .with_path(self.name.clone())
         .with_help("place the service on more GPUs, loosen the SLO or the load, or use a lower precision or faster GPUs")
+    }
+
+    /// E0606 where the prefill and decode pools sit in different buildings and the KV cache
+    /// their prompts hand over (arrival × prompt × KV per token) exceeds the campus link's
+    /// capacity.
+    pub(super) fn kv_over_campus_link(&self, p: &PoolAsk, d: &PoolAsk, inputs: &Inputs) -> Option<Diagnostic> {
+        let prefill_gpus = (p.gpus as usize) * (p.replicas as usize);
+        let decode_gpus = (d.gpus as usize) * (d.replicas as usize);
+        let building = |g: &InstanceId| self.plant.ancestor(*g, Kind::Building);
+        let from: std::collections::BTreeSet<InstanceId> = self.gpus.iter().take(prefill_gpus).filter_map(building).collect();
+        let to: std::collections::BTreeSet<InstanceId> =
+            self.gpus.iter().skip(prefill_gpus).take(decode_gpus).filter_map(building).collect();
+        let load = &inputs.load;
+        let bits_per_s = load.arrival * load.prompt * inputs.model.kv_bytes_per_token * 8.0;
+        for &a in &from {
+            for &b in to.iter().filter(|&&b| b != a) {
+                let Some(link) = self.network.links.iter().find(|l| l.joins(a, b)) else { continue };
+                let Some(capacity) = link.capacity_bps else { continue };
+                let total = bits_per_s + link.crossing_bps;
+                if total <= capacity {
+                    continue;
+                }
+                let link_decl = self.plant.get(link.instance).decl;
+                let at = self.program.decl(link_decl);
+                let (file, span) = self.program.field_origin(link_decl, "capacity").unwrap_or((at.file, at.name_span));
+                return Some(
+                    Diagnostic::error(
+                        codes::E0606,
+                        format!(
+                            "the KV cache inference `{}` hands from its prefill to its decode pool crosses campus link `{}` at {}{}; its capacity is {}",
+                            self.name,
+                            self.plant.path(link.instance),
+                            format_quantity(bits_per_s, Dim::DATA_RATE),
+                            if link.crossing_bps > 0.0 {
+                                format!(", {} with the fabrics' cables", format_quantity(total, Dim::DATA_RATE))
+                            } else {
+                                String::new()
+                            },
+                            format_quantity(capacity, Dim::DATA_RATE)
+                        ),
+                        crate::diagnostic::Label::new(file, span, "this capacity"),
+                    )
+                    .with_label(self.label(Some(d.decl), "replicas", "the decode pool, in another building"))
+                    .with_note(format!(
+                        "KV traffic = arrival × prompt × KV per token = {} × {} × {} = {}",
+                        format_quantity(load.arrival, Dim::REQUEST_RATE),
+                        tok(load.prompt),
+                        format_quantity(inputs.model.kv_bytes_per_token * 8.0, Dim::INFORMATION),
+                        format_quantity(bits_per_s, Dim::DATA_RATE)
+                    ))
+                    .with_note("the pools take the placement's GPUs in order: the prefill pool's first, then the decode pool's")
+                    .with_path(self.name.clone())
+                    .with_help("place both pools in one building, add capacity to the link, or use a lower `kv_precision`"),
+                );
+            }
+        }
+        None
     }
 
     /// E0708: `gpus_per_replica` without `replicas` or the other way round.

@@ -207,6 +207,11 @@ impl Service<'_> {
             }
             return Ok(Some(estimate));
         };
+        if let Asked::Disaggregated(p, d) = asked
+            && let Some(diagnostic) = self.kv_over_campus_link(p, d, &inputs)
+        {
+            diagnostics.push(diagnostic);
+        }
         estimate.operating = Some(op);
         estimate.energy_per_token_j = Some(op.energy_per_token_j * pue);
         let judged =
@@ -223,42 +228,53 @@ impl Service<'_> {
         let replicas_label = || self.label(Some(j.size_decl), "replicas", plural(op.counts.decode, "replica"));
         let queue_note = queue_note(&op, decode, load);
         if !op.stable() {
-            let what = if op.prefill_utilization >= 1.0 { "its prefill pool can take" } else { "it can generate" };
-            diagnostics.push(
-                Diagnostic::error(
-                    codes::E0704,
-                    format!(
-                        "inference `{}` asks for {}; {what} {}",
-                        self.name,
-                        rate(load.demand_tokens_per_s()),
-                        if op.prefill_utilization >= 1.0 {
-                            format!("{} req/s", format_number(load.arrival / op.prefill_utilization))
-                        } else {
-                            rate(op.capacity_tokens_per_s)
-                        }
-                    ),
-                    replicas_label(),
-                )
-                .with_label(self.label(self.load_decl, "arrival", "the load"))
-                .with_note(format!(
-                    "load = arrival × (reasoning + output) × samples = {} × ({} + {}) × {} = {}",
+            let message = if op.prefill_utilization >= 1.0 {
+                format!(
+                    "inference `{}` receives {}; its prefill pool can take {}",
+                    self.name,
                     format_quantity(load.arrival, Dim::REQUEST_RATE),
-                    tok(load.reasoning),
-                    tok(load.output),
-                    format_number(load.samples),
-                    rate(load.demand_tokens_per_s())
-                ))
-                .with_note(format!(
-                    "capacity = attention groups × batch / TPOT = {} × {} / {} = {}",
-                    format_number(f64::from(op.counts.decode) * f64::from(decode.layout.dp)),
-                    op.batch,
-                    t(op.tpot_s),
+                    format_quantity(load.arrival / op.prefill_utilization, Dim::REQUEST_RATE)
+                )
+            } else {
+                format!(
+                    "inference `{}` asks for {}; it can generate {}",
+                    self.name,
+                    rate(load.demand_tokens_per_s()),
                     rate(op.capacity_tokens_per_s)
-                ))
-                .with_note(queue_note.clone())
-                .with_note(j.assumptions_note.clone())
-                .with_path(self.name.clone())
-                .with_help(j.suggestion.clone()),
+                )
+            };
+            diagnostics.push(
+                Diagnostic::error(codes::E0704, message, replicas_label())
+                    .with_label(self.label(self.load_decl, "arrival", "the load"))
+                    .with_note(format!(
+                        "load = arrival × (reasoning + output) × samples = {} × ({} + {}) × {} = {}",
+                        format_quantity(load.arrival, Dim::REQUEST_RATE),
+                        tok(load.reasoning),
+                        tok(load.output),
+                        format_number(load.samples),
+                        rate(load.demand_tokens_per_s())
+                    ))
+                    .with_note(if op.prefill_utilization >= 1.0 {
+                        let groups = f64::from(op.counts.prefill) * f64::from(j.layout.prefill().layout.dp);
+                        format!(
+                            "prefill capacity = attention groups / prefill = {} / {} = {}",
+                            format_number(groups),
+                            t(op.prefill_s),
+                            format_quantity(groups / op.prefill_s, Dim::REQUEST_RATE)
+                        )
+                    } else {
+                        format!(
+                            "capacity = attention groups × batch / TPOT = {} × {} / {} = {}",
+                            format_number(f64::from(op.counts.decode) * f64::from(decode.layout.dp)),
+                            op.batch,
+                            t(op.tpot_s),
+                            rate(op.capacity_tokens_per_s)
+                        )
+                    })
+                    .with_note(queue_note.clone())
+                    .with_note(j.assumptions_note.clone())
+                    .with_path(self.name.clone())
+                    .with_help(j.suggestion.clone()),
             );
             return;
         }

@@ -4,6 +4,7 @@
 use super::model::{Assumptions, GpuFigures, Links, Load, ModelFigures, Parallelism, Speculation};
 use super::plan::Targets;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::network::Network;
 use crate::network::route::Router;
 use crate::plant::{InstanceId, Plant};
 use crate::resolve::{DeclId, Program, Value};
@@ -42,6 +43,7 @@ impl Bound {
 /// The inputs of one service, as found in the spec.
 pub(super) struct Service<'a> {
     pub(super) plant: &'a Plant,
+    pub(super) network: &'a Network,
     pub(super) router: &'a Router<'a>,
     pub(super) it_power_w: &'a [f64],
     pub(super) program: &'a Program,
@@ -107,6 +109,7 @@ pub(super) struct Missing(pub(super) Vec<String>);
 impl<'a> Service<'a> {
     pub(super) fn gather(
         plant: &'a Plant,
+        network: &'a Network,
         router: &'a Router<'a>,
         it_power_w: &'a [f64],
         diagnostics: &mut Vec<Diagnostic>,
@@ -118,6 +121,7 @@ impl<'a> Service<'a> {
         let child = |kind: Kind| d.children.iter().copied().find(|&c| program.decl(c).kind == kind);
         let s = Service {
             plant,
+            network,
             router,
             it_power_w,
             program,

@@ -17,18 +17,19 @@ pub use gather::{Estimate, ServiceEstimate};
 pub use model::bytes_per_param;
 
 use super::figures::Budgets;
+use crate::network::Network;
 use crate::network::route::Router;
 use crate::plant::Plant;
 use crate::schema::Kind;
 use gather::Service;
 
 /// Checks every inference service.
-pub fn check(plant: &Plant, router: &Router<'_>, budgets: &mut Budgets) {
+pub fn check(plant: &Plant, network: &Network, router: &Router<'_>, budgets: &mut Budgets) {
     let mut diagnostics = Vec::new();
     let mut services = Vec::new();
     for root in plant.roots() {
         if plant.kind(root) == Kind::Inference {
-            services.push(Service::gather(plant, router, &budgets.power.it_power_w, &mut diagnostics, root));
+            services.push(Service::gather(plant, network, router, &budgets.power.it_power_w, &mut diagnostics, root));
         }
     }
     budgets.diagnostics.extend(diagnostics);
