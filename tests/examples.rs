@@ -59,6 +59,23 @@ fn paths_select_by_name_wildcard_and_kind() {
     assert_eq!(select("campus.b1.h1").len(), 1);
 }
 
+#[test]
+fn path_ranges_and_lists_select_what_they_name() {
+    let text = "import std.nvidia.{GB200_NVL72}\nimport std.models.{DeepSeek_R1}\n\n\
+        site s {\n  building b1 { hall h { row r[1..2] { rack k[1..4]: GB200_NVL72 } } }\n  building b2 { hall h { row r { rack k[1..2]: GB200_NVL72 } } }\n}\n\n\
+        link l { from = s.b1, to = s.b2, distance = 1 km }\n\n\
+        inference chat {\n  model = DeepSeek_R1\n  precision = fp8\n  placement = [s.b1.h.r[1].k[1..2], s.b2.h]\n\
+        load { arrival = 5 req/s, prompt = 4000 tok, output = 500 tok }\n  slo { ttft_p99 <= 2 s, tpot_p99 <= 50 ms }\n}\n\n\
+        assert count(s.b1.h.r[2].k[2..4]) == 3\n";
+    let (codes, report, rendered) = fabric_tests::check_text("ranges", text);
+    assert!(codes.is_empty(), "{rendered}");
+    // Two racks of row 1 and the two racks of b2: 4 × 72 GPUs.
+    assert_eq!(report.services[0].gpus_placed, 288);
+    // A range whose first index is above its last is refused.
+    let (codes, _, rendered) = fabric_tests::check_text("empty-range", &text.replace("k[2..4]", "k[4..2]"));
+    assert_eq!(codes, ["E0305"], "{rendered}");
+}
+
 #[cfg(unix)]
 #[test]
 fn imports_through_symlinks_stay_inside_the_project_root() {

@@ -100,7 +100,10 @@ module.exports = grammar({
 
     _segment: $ => choice($.segment, $.wildcard),
 
-    segment: $ => seq(field('name', $.identifier), optional(seq('[', field('index', $._expression), ']'))),
+    segment: $ => seq(
+      field('name', $.identifier),
+      optional(seq('[', field('index', $._expression), optional(seq('..', field('last', $._expression))), ']')),
+    ),
 
     wildcard: _ => choice('*', '**'),
 

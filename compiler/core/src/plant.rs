@@ -117,7 +117,7 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
             let segment = &path.segments[miss.segment];
             let prefix = PlantPath { segments: path.segments[..miss.segment].to_vec(), file: path.file, span: path.span };
             let what = match &segment.matcher {
-                Matcher::Name(name, _) => format!("`{name}`"),
+                Matcher::Name(name, _) | Matcher::Range(name, ..) => format!("`{name}`"),
                 Matcher::Star | Matcher::DoubleStar => "anything".into(),
             };
             let place = if miss.segment == 0 { "at the top level".to_string() } else { format!("in `{prefix}`") };
@@ -127,14 +127,14 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
                 Label::new(path.file, segment.span, format!("no {what} {place}")),
             );
             let suggestion = match &segment.matcher {
-                Matcher::Name(name, _) => did_you_mean(name, miss.candidates.iter().map(String::as_str)),
+                Matcher::Name(name, _) | Matcher::Range(name, ..) => did_you_mean(name, miss.candidates.iter().map(String::as_str)),
                 _ => None,
             };
             d = match (suggestion, miss.candidates.is_empty()) {
                 (Some(s), _) => {
                     // Only the name is replaced; an index after it stays.
                     let written = match &segment.matcher {
-                        Matcher::Name(name, _) => name.len() as u32,
+                        Matcher::Name(name, _) | Matcher::Range(name, ..) => name.len() as u32,
                         _ => segment.span.end - segment.span.start,
                     };
                     let name_span = Span::new(segment.span.start, segment.span.start + written);
@@ -367,18 +367,27 @@ impl Plant {
                     all
                 }
                 Matcher::Star => kids(&current).into_iter().map(|x| x.0).collect(),
-                Matcher::Name(name, index) => {
+                Matcher::Name(name, _) | Matcher::Range(name, ..) => {
                     let candidates = kids(&current);
+                    let (index, range) = match &segment.matcher {
+                        Matcher::Name(_, index) => (*index, None),
+                        Matcher::Range(_, a, b) => (None, Some((*a, *b))),
+                        _ => (None, None),
+                    };
                     let by_name: Vec<u32> = candidates
                         .iter()
                         .filter(|&&c| {
                             let inst = self.get(c);
-                            self.program.decl(inst.decl).name.as_deref() == Some(name.as_str()) && (index.is_none() || inst.index == *index)
+                            let indexed = match range {
+                                Some((a, b)) => inst.index.is_some_and(|i| a <= i && i <= b),
+                                None => index.is_none() || inst.index == index,
+                            };
+                            self.program.decl(inst.decl).name.as_deref() == Some(name.as_str()) && indexed
                         })
                         .map(|x| x.0)
                         .collect();
                     let selected = match Kind::from_name(name) {
-                        Some(kind) if by_name.is_empty() && i == last && index.is_none() => {
+                        Some(kind) if by_name.is_empty() && i == last && index.is_none() && range.is_none() => {
                             candidates.iter().filter(|&&c| self.kind(c) == kind).map(|x| x.0).collect()
                         }
                         _ => by_name,
@@ -420,11 +429,11 @@ impl Plant {
         self.field(id, name).and_then(|f| f.number())
     }
 
-    /// A path-valued field of a declaration (a single name is a path of one segment).
-    pub fn field_path(&self, decl: DeclId, name: &str) -> Option<PlantPath> {
-        let field = self.program.field(decl, name)?;
-        let set = field.set()?;
-        match &set.value {
+    /// The paths of a path-valued field of a declaration: one path, or each of a list (a
+    /// single name is a path of one segment); none where it is not set.
+    pub fn field_paths(&self, decl: DeclId, name: &str) -> Vec<PlantPath> {
+        let Some(set) = self.program.field(decl, name).and_then(|f| f.set().cloned()) else { return Vec::new() };
+        let one = |v: &Value| match v {
             Value::Path(p) => Some(p.clone()),
             Value::Symbol(s) => Some(PlantPath {
                 segments: vec![PathSegment { matcher: Matcher::Name(s.clone(), None), span: set.span }],
@@ -432,19 +441,48 @@ impl Plant {
                 span: set.span,
             }),
             _ => None,
+        };
+        match &set.value {
+            Value::List(items) => items.iter().filter_map(one).collect(),
+            v => one(v).into_iter().collect(),
         }
     }
 
-    /// The GPUs under an inference service's `placement`, in plant order; none when it has no
-    /// placement or the path selects nothing.
+    /// The first path of a path-valued field (see [`Plant::field_paths`]): where it is
+    /// written, for diagnostics and names.
+    pub fn field_path(&self, decl: DeclId, name: &str) -> Option<PlantPath> {
+        self.field_paths(decl, name).into_iter().next()
+    }
+
+    /// The instances every path of a path-valued field selects, in plant order without
+    /// repeats; `None` where it is not set or one of its paths selects nothing.
+    pub fn field_selection(&self, decl: DeclId, name: &str) -> Option<Vec<InstanceId>> {
+        let paths = self.field_paths(decl, name);
+        if paths.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for p in &paths {
+            out.extend(self.select(p).ok()?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
+
+    /// The GPUs under an inference service's `placement` (every path of a list), in plant
+    /// order; none when it has no placement or a path selects nothing.
     pub fn placement_gpus(&self, decl: DeclId) -> Vec<InstanceId> {
-        self.field_path(decl, "placement")
-            .and_then(|p| self.select(&p).ok())
+        let mut gpus: Vec<InstanceId> = self
+            .field_selection(decl, "placement")
             .unwrap_or_default()
             .iter()
             .flat_map(|&s| self.subtree(s))
             .filter(|&i| self.kind(i) == Kind::Gpu)
-            .collect()
+            .collect();
+        gpus.sort_unstable();
+        gpus.dedup();
+        gpus
     }
 }
 

@@ -350,6 +350,12 @@ impl std::fmt::Display for Path {
                     ExprKind::Number { value, unit: None } => write!(f, "{}[{}]", ident.name, value)?,
                     _ => write!(f, "{}[…]", ident.name)?,
                 },
+                SegmentKind::Range(ident, a, b) => match (&a.kind, &b.kind) {
+                    (ExprKind::Number { value: x, unit: None }, ExprKind::Number { value: y, unit: None }) => {
+                        write!(f, "{}[{x}..{y}]", ident.name)?
+                    }
+                    _ => write!(f, "{}[…]", ident.name)?,
+                },
                 SegmentKind::Star => f.write_str("*")?,
                 SegmentKind::DoubleStar => f.write_str("**")?,
             }
@@ -372,6 +378,8 @@ pub struct Segment {
 pub enum SegmentKind {
     /// A name, optionally indexed (`k[3]`).
     Name(Ident, Option<Box<Expr>>),
+    /// A name with an inclusive index range (`k[1..8]`).
+    Range(Ident, Box<Expr>, Box<Expr>),
     /// `*`: any one level.
     Star,
     /// `**`: any number of levels.

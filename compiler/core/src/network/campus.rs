@@ -22,8 +22,13 @@ impl Generator<'_> {
 
     pub(super) fn link(&mut self, id: InstanceId) {
         let decl = self.plant.get(id).decl;
-        let from = self.plant.field_path(decl, "from").map(|p| self.buildings(&p)).unwrap_or_default();
-        let to = self.plant.field_path(decl, "to").map(|p| self.buildings(&p)).unwrap_or_default();
+        let ends = |field: &str| {
+            let mut b: Vec<InstanceId> = self.plant.field_paths(decl, field).iter().flat_map(|p| self.buildings(p)).collect();
+            b.sort();
+            b.dedup();
+            b
+        };
+        let (from, to) = (ends("from"), ends("to"));
         let medium = self.plant.program.field(decl, "medium").and_then(|f| f.type_id()).map(|m| self.medium(m));
         let num = |name: &str| self.plant.program.field(decl, name).and_then(|f| f.number());
         let link = CampusLink {

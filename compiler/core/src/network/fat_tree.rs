@@ -181,7 +181,7 @@ impl Generator<'_> {
         let text = |field: &str| program.field(decl, field).and_then(|f| f.text().map(str::to_string));
         // Endpoints: every NIC port under the selected instances, in plant order.
         let mut nics: Vec<InstanceId> = Vec::new();
-        if let Some(path) = plant.field_path(decl, "endpoints") {
+        for path in plant.field_paths(decl, "endpoints") {
             for sel in plant.select(&path).unwrap_or_default() {
                 nics.extend(plant.subtree(sel).filter(|&i| plant.kind(i) == Kind::Nic));
             }

@@ -133,8 +133,8 @@ impl SpineSlots {
         let plant = g.plant;
         let mut racks = Vec::new();
         let mut span = None;
-        if let Some(path) = plant.field_path(decl, "spine_racks") {
-            span = Some(Label::new(path.file, path.span, ""));
+        for path in plant.field_paths(decl, "spine_racks") {
+            span.get_or_insert(Label::new(path.file, path.span, ""));
             for r in plant.select(&path).unwrap_or_default() {
                 for rack in plant.subtree(r).filter(|&i| plant.kind(i) == Kind::Rack) {
                     let units = plant.field(rack, "units").and_then(|f| f.number()).unwrap_or(48.0);

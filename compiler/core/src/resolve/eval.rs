@@ -83,6 +83,26 @@ impl Resolver<'_> {
                         None => return Value::Error,
                     }
                 }
+                SegmentKind::Range(ident, first, last) => {
+                    let (a, b) = (self.eval(fi, first, 0), self.eval(fi, last, 0));
+                    let a = self.whole_number(fi, a, first.span, "a path index");
+                    let b = self.whole_number(fi, b, last.span, "a path index");
+                    match (a, b) {
+                        (Some(a), Some(b)) if a <= b => Matcher::Range(ident.name.clone(), a, b),
+                        (Some(a), Some(b)) => {
+                            self.error(
+                                Diagnostic::error(
+                                    codes::E0305,
+                                    format!("the range `{}[{a}..{b}]` is empty", ident.name),
+                                    Label::new(file, segment.span, "first index above the last"),
+                                )
+                                .with_help(format!("write the first index first: `{}[{b}..{a}]`", ident.name)),
+                            );
+                            return Value::Error;
+                        }
+                        _ => return Value::Error,
+                    }
+                }
                 SegmentKind::Star => Matcher::Star,
                 SegmentKind::DoubleStar => Matcher::DoubleStar,
             };

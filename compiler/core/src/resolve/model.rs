@@ -134,6 +134,7 @@ impl std::fmt::Display for PlantPath {
             match &s.matcher {
                 Matcher::Name(n, None) => f.write_str(n)?,
                 Matcher::Name(n, Some(i)) => write!(f, "{n}[{i}]")?,
+                Matcher::Range(n, a, b) => write!(f, "{n}[{a}..{b}]")?,
                 Matcher::Star => f.write_str("*")?,
                 Matcher::DoubleStar => f.write_str("**")?,
             }
@@ -156,6 +157,8 @@ pub struct PathSegment {
 pub enum Matcher {
     /// Instances of this name (all elements of an array unless indexed).
     Name(String, Option<i64>),
+    /// Elements `first..=last` of the array of this name.
+    Range(String, i64, i64),
     /// Any one level.
     Star,
     /// Any number of levels, zero included.

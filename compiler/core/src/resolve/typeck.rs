@@ -185,6 +185,32 @@ impl Resolver<'_> {
                 self.program.paths.push(path.clone());
                 return Value::Path(path);
             }
+            // A list of paths (LANGUAGE.md 8.0): each a path, or a single name.
+            (ValueType::Path, Value::List(items))
+                if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Path(_) | Value::Symbol(_))) =>
+            {
+                let spans: Vec<Span> = match &expr.kind {
+                    ast::ExprKind::List(exprs) => exprs.iter().map(|e| e.span).collect(),
+                    _ => vec![span; items.len()],
+                };
+                let paths = items
+                    .iter()
+                    .zip(spans)
+                    .map(|(v, s)| match v {
+                        Value::Symbol(name) => {
+                            let path = PlantPath {
+                                segments: vec![PathSegment { matcher: Matcher::Name(name.clone(), None), span: s }],
+                                file,
+                                span: s,
+                            };
+                            self.program.paths.push(path.clone());
+                            Value::Path(path)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                return Value::List(paths);
+            }
             (ValueType::Enum(options), Value::Symbol(s)) if options.contains(&s.as_str()) => true,
             (ValueType::Enum(options), Value::Symbol(s)) => {
                 let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();

@@ -212,7 +212,7 @@ pub struct ScenarioService {
     pub gpus_per_replica: u32,
     /// Replicas.
     pub replicas: u32,
-    /// The placement path as written.
+    /// The placement path as written (a list's paths joined by `, `).
     pub placement: String,
     /// The GPUs under the placement.
     pub gpus: Vec<u32>,
@@ -524,7 +524,7 @@ impl SimEmitter<'_> {
             let number = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.number());
             let text = |owner: Option<DeclId>, f: &str| owner.and_then(|o| program.field(o, f)).and_then(|v| v.text().map(str::to_string));
             let model = program.field(decl, "model").and_then(|f| f.type_id());
-            let placement = plant.field_path(decl, "placement");
+            let placement: Vec<String> = plant.field_paths(decl, "placement").iter().map(ToString::to_string).collect();
             let gpus: Vec<u32> = plant.placement_gpus(decl).iter().filter_map(|i| gpu_vertex.get(i).copied()).collect();
             let (load, slo, serving) = (child(Kind::Load), child(Kind::Slo), child(Kind::Serving));
             let bounds = slo
@@ -560,7 +560,7 @@ impl SimEmitter<'_> {
                 precision,
                 gpus_per_replica: number(Some(decl), "gpus_per_replica").unwrap_or(0.0) as u32,
                 replicas: number(Some(decl), "replicas").unwrap_or(0.0) as u32,
-                placement: placement.map(|p| p.to_string()).unwrap_or_default(),
+                placement: placement.join(", "),
                 gpus,
                 load: ScenarioLoad {
                     arrival_per_s: number(load, "arrival"),

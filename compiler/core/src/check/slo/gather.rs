@@ -145,7 +145,7 @@ impl<'a> Service<'a> {
             estimate: None,
         };
         let Some(asked) = asked else { return out };
-        let placed_ok = plant.field_path(decl, "placement").is_some_and(|p| plant.select(&p).is_ok());
+        let placed_ok = plant.field_selection(decl, "placement").is_some();
         if placed_ok && (s.gpus.len() as u64) < asked.gpus() {
             diagnostics.push(s.placement_too_small(&asked));
         }
