@@ -65,7 +65,7 @@ impl ServiceTier {
     }
 }
 
-/// The prefill pool of a disaggregated service, shaped like [`ClusterService`]'s decode pool.
+/// One pool of a service's replicas as Kubernetes runs them.
 #[derive(Clone, PartialEq, Debug)]
 pub struct ClusterPool {
     /// Replicas.
@@ -85,7 +85,7 @@ pub struct ClusterPool {
 }
 
 /// One inference service: a LeaderWorkerSet (aggregated), or a DisaggregatedSet of a
-/// prefill and a decode role; the fields below are the decode (or only) pool's.
+/// prefill and a decode role.
 #[derive(Clone, PartialEq, Debug)]
 pub struct ClusterService {
     /// The `inference` instance.
@@ -96,26 +96,14 @@ pub struct ClusterService {
     pub namespace: String,
     /// Its tier.
     pub tier: ServiceTier,
-    /// Replicas.
-    pub replicas: u32,
-    /// GPUs per replica.
-    pub gpus_per_replica: u32,
-    /// Pods per replica (the LeaderWorkerSet's `size`).
-    pub pods_per_replica: u32,
-    /// GPUs per pod.
-    pub gpus_per_pod: u32,
-    /// The topology level label a replica must stay inside.
-    pub level: String,
-    /// Why that level, for a comment in the manifest.
-    pub level_reason: String,
+    /// The decode pool (an aggregated service's only pool).
+    pub pool: ClusterPool,
+    /// The prefill pool of a disaggregated service.
+    pub prefill: Option<ClusterPool>,
     /// The GPU flavor of its placement.
     pub gpu_model: Option<String>,
     /// Its `serving` block, if it has one.
     pub serving: Option<DeclId>,
-    /// How a decode replica's GPUs split the model, as checked.
-    pub parallelism: Parallelism,
-    /// The prefill pool of a disaggregated service.
-    pub prefill: Option<ClusterPool>,
 }
 
 /// The Kubernetes view of a spec.
@@ -459,16 +447,10 @@ impl Builder<'_> {
                 name,
                 namespace,
                 tier,
-                replicas: decode_pool.replicas,
-                gpus_per_replica: decode_pool.gpus_per_replica,
-                pods_per_replica: decode_pool.pods_per_replica,
-                gpus_per_pod: decode_pool.gpus_per_pod,
-                level: decode_pool.level,
-                level_reason: decode_pool.level_reason,
+                pool: decode_pool,
+                prefill: prefill_pool,
                 gpu_model,
                 serving,
-                parallelism: decode.parallelism,
-                prefill: prefill_pool,
             });
         }
     }

@@ -12,7 +12,6 @@ use crate::k8s_api::{
     Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
     Quantity, ResourceRequirements, ServicePort, ServiceSpec, Toleration,
 };
-use fabric_core::check::slo::model::Parallelism;
 use fabric_core::cluster::{Cluster, ClusterPool, ClusterService, ServiceTier};
 use fabric_core::plant::Plant;
 use fabric_core::resolve::Program;
@@ -145,45 +144,29 @@ struct DisaggregatedSetSpec {
     roles: Vec<DisaggregatedRole>,
 }
 
-/// One pool of a service as the manifests shape it.
-struct Shape {
+/// One pool of a service as the manifests shape it: the pool and its role (`None` for an
+/// aggregated service's only pool).
+struct Shape<'a> {
     role: Option<&'static str>,
-    replicas: u32,
-    gpus_per_replica: u32,
-    pods_per_replica: u32,
-    gpus_per_pod: u32,
-    level: String,
-    level_reason: String,
-    parallelism: Parallelism,
+    pool: &'a ClusterPool,
 }
 
-impl Shape {
+impl std::ops::Deref for Shape<'_> {
+    type Target = ClusterPool;
+    fn deref(&self) -> &ClusterPool {
+        self.pool
+    }
+}
+
+impl<'a> Shape<'a> {
     /// The decode (or only) pool of a service.
-    fn decode(s: &ClusterService) -> Shape {
-        Shape {
-            role: s.prefill.as_ref().map(|_| "decode"),
-            replicas: s.replicas,
-            gpus_per_replica: s.gpus_per_replica,
-            pods_per_replica: s.pods_per_replica,
-            gpus_per_pod: s.gpus_per_pod,
-            level: s.level.clone(),
-            level_reason: s.level_reason.clone(),
-            parallelism: s.parallelism,
-        }
+    fn decode(s: &'a ClusterService) -> Shape<'a> {
+        Shape { role: s.prefill.as_ref().map(|_| "decode"), pool: &s.pool }
     }
 
     /// The prefill pool of a disaggregated service.
-    fn prefill(p: &ClusterPool) -> Shape {
-        Shape {
-            role: Some("prefill"),
-            replicas: p.replicas,
-            gpus_per_replica: p.gpus_per_replica,
-            pods_per_replica: p.pods_per_replica,
-            gpus_per_pod: p.gpus_per_pod,
-            level: p.level.clone(),
-            level_reason: p.level_reason.clone(),
-            parallelism: p.parallelism,
-        }
+    fn prefill(p: &'a ClusterPool) -> Shape<'a> {
+        Shape { role: Some("prefill"), pool: p }
     }
 }
 
@@ -391,7 +374,7 @@ impl<'a> Kubernetes<'a> {
 
     /// The engine's command line for one pod of `pool` (`leader`: the group's first pod):
     /// its parallelism flags are the checked layout's.
-    fn command(&self, s: &ClusterService, pool: &Shape, leader: bool) -> (Option<Vec<String>>, Vec<EnvVar>) {
+    fn command(&self, s: &ClusterService, pool: &Shape<'_>, leader: bool) -> (Option<Vec<String>>, Vec<EnvVar>) {
         let program = self.program();
         let decl = self.plant.get(s.instance).decl;
         let serving = s.serving;
@@ -500,7 +483,7 @@ impl<'a> Kubernetes<'a> {
         }
     }
 
-    fn pod_template(&self, s: &ClusterService, pool: &Shape, leader: bool) -> PodTemplateSpec {
+    fn pod_template(&self, s: &ClusterService, pool: &Shape<'_>, leader: bool) -> PodTemplateSpec {
         let program = self.program();
         let serving = s.serving;
         let image = serving.and_then(|c| program.field(c, "image")).and_then(|f| f.text().map(str::to_string));
@@ -543,7 +526,7 @@ impl<'a> Kubernetes<'a> {
     }
 
     /// The LeaderWorkerSet template of a pool's replicas.
-    fn template(&self, s: &ClusterService, pool: &Shape) -> LeaderWorkerTemplate {
+    fn template(&self, s: &ClusterService, pool: &Shape<'_>) -> LeaderWorkerTemplate {
         LeaderWorkerTemplate {
             size: pool.pods_per_replica,
             restart_policy: "RecreateGroupOnPodRestart",
@@ -559,7 +542,7 @@ impl<'a> Kubernetes<'a> {
             program.decl(decl).children.iter().any(|&c| {
                 program.decl(c).kind == Kind::Serving && program.field(c, "image").and_then(|f| f.text().map(str::len)).is_some()
             });
-        let describe = |pool: &Shape| {
+        let describe = |pool: &Shape<'_>| {
             let p = pool.parallelism;
             format!(
                 "{} replicas of {} GPUs (tp {}, pp {}, dp {}, ep {}), each a group of {} pod{} with {} GPU{}.\nTopology: {} ({}).",
@@ -595,7 +578,7 @@ impl<'a> Kubernetes<'a> {
             }
             Some(p) => {
                 let prefill = Shape::prefill(p);
-                let role = |pool: &Shape| DisaggregatedRole {
+                let role = |pool: &Shape<'_>| DisaggregatedRole {
                     name: pool.role.unwrap_or("decode"),
                     spec: LeaderWorkerSetSpec {
                         replicas: pool.replicas,

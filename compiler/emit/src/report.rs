@@ -222,6 +222,8 @@ pub struct PrefillReport {
     pub input_tokens_per_s_per_gpu: Option<f64>,
     /// p99 time to first token, in seconds.
     pub ttft_p99_s: Option<f64>,
+    /// Energy of prefill per prompt token, in joules (IT power).
+    pub energy_per_input_token_j: Option<f64>,
 }
 
 /// The decode pool of a service.
@@ -244,6 +246,8 @@ pub struct DecodeReport {
     pub max_output_tokens_per_s_per_gpu: Option<f64>,
     /// p99 time per output token, in seconds.
     pub tpot_p99_s: Option<f64>,
+    /// Energy of decode per generated token, in joules (IT power).
+    pub energy_per_token_j: Option<f64>,
 }
 
 /// The upper bounds of a service's `slo` block (`null` where it sets none).
@@ -298,6 +302,7 @@ impl ServiceReport {
                 parallelism: parallelism(e.prefill.parallelism),
                 input_tokens_per_s_per_gpu: op.map(|o| o.input_tokens_per_s_per_gpu),
                 ttft_p99_s: op.and_then(|o| finite(o.ttft_p99_s)),
+                energy_per_input_token_j: op.map(|o| o.prefill_energy_per_input_token_j),
             }),
             decode: e.map(|e| DecodeReport {
                 gpus: e.decode.gpus(),
@@ -309,6 +314,7 @@ impl ServiceReport {
                 output_tokens_per_s_per_gpu: op.map(|o| o.output_tokens_per_s_per_gpu),
                 max_output_tokens_per_s_per_gpu: e.saturated_output_per_gpu,
                 tpot_p99_s: op.and_then(|o| finite(o.tpot_s)),
+                energy_per_token_j: op.map(|o| o.decode_energy_per_token_j),
             }),
             kv_transfer_s: e.and_then(|e| e.kv_transfer_s),
             suggested_layout: e.and_then(|e| e.suggested_layout.clone()),

@@ -473,7 +473,7 @@ pub fn bytes_per_param(precision: &str) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn close(a: f64, b: f64) -> bool {
@@ -498,7 +498,7 @@ mod tests {
     }
 
     /// A dense model with round figures, for hand calculations.
-    fn dense() -> ModelFigures {
+    pub(in crate::check::slo) fn dense() -> ModelFigures {
         ModelFigures {
             params: 10e9,
             active_params: 10e9,
@@ -514,7 +514,8 @@ mod tests {
         }
     }
 
-    fn pool(model: ModelFigures, tp: u32, dp: u32, ep: u32) -> Pool {
+    /// A pool of `model` on round-figure GPUs, for hand calculations.
+    pub(in crate::check::slo) fn pool(model: ModelFigures, tp: u32, dp: u32, ep: u32) -> Pool {
         Pool {
             model,
             gpu: GpuFigures { memory_bytes: 100e9, memory_bw: 1e12, flops: 1e15, power_w: 1000.0 },

@@ -121,6 +121,10 @@ pub struct Operating {
     /// Energy per generated token, joules: the decode step's, plus the prompt's prefill
     /// over the tokens each request generates.
     pub energy_per_token_j: f64,
+    /// The decode pool's share: energy of a step over the tokens it generates, joules.
+    pub decode_energy_per_token_j: f64,
+    /// The prefill pool's: energy of one prompt's prefill over its tokens, joules.
+    pub prefill_energy_per_input_token_j: f64,
 }
 
 impl Operating {
@@ -232,6 +236,8 @@ pub fn operate(layout: &Layout, counts: Counts, batch: u32, load: &Load) -> Oper
         input_tokens_per_s_per_gpu: if prefill_s > 0.0 { load.prompt / prefill_s / group } else { 0.0 },
         output_tokens_per_s_per_gpu: if decode_gpus > 0.0 { capacity / decode_gpus } else { 0.0 },
         energy_per_token_j: decode.gpus() * decode.gpu.power_w * step.total_s / tokens_per_step + prefill_energy,
+        decode_energy_per_token_j: decode.gpus() * decode.gpu.power_w * step.total_s / tokens_per_step,
+        prefill_energy_per_input_token_j: group * prefill_pool.gpu.power_w * prefill_s / load.prompt.max(1.0),
     }
 }
 
@@ -443,33 +449,13 @@ pub fn written_layout(choice: &Choice) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::slo::model::{Assumptions, GpuFigures, Links, ModelFigures, Speculation};
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-30)
     }
 
     fn pool(tp: u32) -> Pool {
-        Pool {
-            model: ModelFigures {
-                params: 10e9,
-                active_params: 10e9,
-                bytes_per_param: 1.0,
-                kv_bytes_per_token: 100_000.0,
-                layers: 10.0,
-                hidden_size: 1000.0,
-                experts: 0.0,
-                experts_per_token: 0.0,
-                kv_heads: 8.0,
-                attention_flops: 1e6,
-                prefill_attention_flops: 1e6,
-            },
-            gpu: GpuFigures { memory_bytes: 100e9, memory_bw: 1e12, flops: 1e15, power_w: 1000.0 },
-            layout: Parallelism { tp, pp: 1, dp: 1, ep: 1 },
-            links: Links { nvlink_bw: 100e9, domain_gpus: 8.0, nic_bw: 10e9, net_latency_s: 5e-6 },
-            assumptions: Assumptions { memory_utilization: 0.9, compute_efficiency: 0.5, bandwidth_efficiency: 0.8 },
-            speculation: Speculation::default(),
-        }
+        super::super::model::tests::pool(super::super::model::tests::dense(), tp, 1, 1)
     }
 
     fn load(arrival: f64) -> Load {
@@ -506,6 +492,11 @@ mod tests {
         assert!(close(op.ttft_p99_s, op.wait_p99_s + prefill));
         assert!(close(op.capacity_tokens_per_s, 2.0 * 50.0 / op.tpot_s));
         assert!(close(op.output_tokens_per_s_per_gpu, op.capacity_tokens_per_s / 4.0));
+        // Energy: the decode step's per token, plus each prompt's prefill over its 200 tokens.
+        let step = pool(2).step(50.0, &l).total_s;
+        assert!(close(op.decode_energy_per_token_j, 2.0 * 1000.0 * step / 50.0));
+        assert!(close(op.prefill_energy_per_input_token_j, 2.0 * 1000.0 * prefill / 1000.0));
+        assert!(close(op.energy_per_token_j, op.decode_energy_per_token_j + op.prefill_energy_per_input_token_j * 1000.0 / 200.0));
     }
 
     #[test]
