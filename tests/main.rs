@@ -13,4 +13,5 @@ mod sim;
 mod slo;
 mod slo_validation;
 mod tidy;
+mod training_validation;
 mod ui;

@@ -247,6 +247,7 @@ pub fn summary(checked: &Checked) -> String {
             Kind::Nic => "NIC".into(),
             Kind::Switch => "switch".into(),
             Kind::Inference => "inference service".into(),
+            Kind::Training => "training job".into(),
             _ => continue,
         };
         let plural = if n == 1 {
@@ -432,7 +433,50 @@ pub fn report_table(report: &fabric_emit::report::Report) -> String {
             }
         }
     }
+    if !report.training.is_empty() {
+        out.push_str("\nTraining\n");
+        out.push_str(&training_table(&report.training));
+    }
     out
+}
+
+/// The training jobs' table: layout, memory, step, MFU, time to train, and shared GPUs.
+fn training_table(jobs: &[fabric_emit::report::TrainingReport]) -> String {
+    use fabric_core::units::{Dim, format_quantity, group_thousands};
+    let n = |x: u64| group_thousands(u128::from(x));
+    let dash = || "-".to_string();
+    let mut rows: Vec<[String; 9]> = vec![[
+        "job".into(),
+        "fits".into(),
+        "GPUs (borrowed)".into(),
+        "layout".into(),
+        "memory/GPU".into(),
+        "step".into(),
+        "MFU".into(),
+        "time to train".into(),
+        "energy".into(),
+    ]];
+    for t in jobs {
+        rows.push([
+            t.name.clone(),
+            match t.fits {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => dash(),
+            },
+            format!("{} ({})", n(t.gpus), n(t.borrowed_gpus)),
+            t.parallelism.map_or_else(dash, |p| {
+                let chosen = if t.chosen { " (chosen)" } else { "" };
+                format!("tp {} pp {} dp {} ep {} cp {}{chosen}", p.tp, p.pp, p.dp, p.ep, p.cp)
+            }),
+            t.memory_per_gpu_bytes.map_or_else(dash, |b| format_quantity(b * 8.0, Dim::INFORMATION)),
+            t.step_time_s.map_or_else(dash, |v| format_quantity(v, Dim::TIME)),
+            t.mfu.map_or_else(dash, |m| format!("{:.1} %", m * 100.0)),
+            t.time_to_train_s.map_or_else(dash, |v| format!("{:.1} d", v / 86_400.0)),
+            t.energy_j.map_or_else(dash, |e| format_quantity(e, Dim::ENERGY)),
+        ]);
+    }
+    table(&rows)
 }
 
 /// Left-aligned columns separated by two spaces.

@@ -142,6 +142,12 @@ registry! {
     E0905: "import chain too deep",
     E0906: "too many files",
     E0907: "string too long",
+    E1001: "training job does not fit its GPUs' memory",
+    E1002: "training job over its bound",
+    E1003: "data-parallel traffic over the campus link",
+    E1004: "training layout does not split its GPUs",
+    E1005: "workloads share GPUs without yielding",
+    W1001: "training job not estimated",
 }
 
 /// A source location with a short message.

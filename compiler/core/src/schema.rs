@@ -53,6 +53,8 @@ pub enum Kind {
     Parallelism,
     /// Speculative or multi-token-prediction decoding.
     Speculative,
+    /// A training job.
+    Training,
 }
 
 /// How a kind's blocks behave at the top level.
@@ -536,6 +538,9 @@ pub static SCHEMAS: &[KindSchema] = &[
             bound("ttft_p99", TIME, "99th-percentile time to first token."),
             bound("tpot_p99", TIME, "99th-percentile time per output token."),
             bound("rtt", TIME, "Round trip between any two GPUs of the placement."),
+            bound("step_time", TIME, "Time of one training step (training jobs)."),
+            bound("time_to_train", TIME, "Time of the whole training run (training jobs)."),
+            bound("mfu", Ratio, "Model FLOPs utilization, a lower bound such as `mfu >= 30 %` (training jobs)."),
             bound("energy_per_token", Q(Dim::ENERGY_PER_TOKEN), "Energy per generated token."),
             def(
                 "energy_basis",
@@ -590,6 +595,13 @@ pub static SCHEMAS: &[KindSchema] = &[
             def("pp", Count, Default::Number(1.0), "Pipeline-parallel degree: stages of layers."),
             def("dp", Count, Default::Number(1.0), "Attention data-parallel degree: attention groups, each with its own sequences."),
             def("ep", Count, Default::Number(1.0), "Expert-parallel degree: GPUs the experts are spread over (MoE models)."),
+            def("cp", Count, Default::Number(1.0), "Context-parallel degree: GPUs a sequence is split over (training jobs)."),
+            def(
+                "vp",
+                Count,
+                Default::Number(1.0),
+                "Virtual pipeline stages per GPU: interleaved 1F1B chunks, shrinking the bubble (training jobs).",
+            ),
         ],
         children: &[],
     },
@@ -604,11 +616,47 @@ pub static SCHEMAS: &[KindSchema] = &[
         ],
         children: &[],
     },
+    KindSchema {
+        kind: Kind::Training,
+        name: "training",
+        role: Role::Instance,
+        doc: "A training job: a model trained on GPUs of the plant, with its step and run bounds.",
+        fields: &[
+            req("model", TypeOf(Kind::Model), "The model trained."),
+            req("precision", ValueType::Enum(&["fp8", "bf16", "fp16"]), "Compute precision of the matrix multiplications."),
+            req("placement", Path, "The part of the plant whose GPUs run the job (halls, rows, buildings, lists and ranges)."),
+            req("gpus", Count, "GPUs the job runs on."),
+            req("sequence", Q(Dim::TOKENS), "Sequence length."),
+            req("global_batch", Count, "Sequences per step."),
+            req("tokens", Q(Dim::TOKENS), "Tokens of the whole run."),
+            f("checkpoint_every", TIME, "Interval between checkpoints."),
+            f("yields_to", Path, "Inference services that may preempt the job's GPUs (LANGUAGE.md 8.3)."),
+            def(
+                "zero",
+                Count,
+                Default::Number(1.0),
+                "ZeRO/FSDP stage: 0 replicates everything, 1 shards optimizer state over data parallelism, 2 also gradients, 3 also weights.",
+            ),
+            def(
+                "recompute",
+                ValueType::Enum(&["none", "selective", "full"]),
+                Default::Text("selective"),
+                "Activation recomputation: `selective` keeps what is cheap to keep (Korthikanti et al.), `full` keeps layer inputs only.",
+            ),
+            def(
+                "compute_efficiency",
+                Ratio,
+                Default::Number(0.5),
+                "Fraction of peak compute the matrix multiplications reach (calibrated in docs/training-model.md).",
+            ),
+        ],
+        children: &[Kind::Slo, Kind::Parallelism],
+    },
 ];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 24] = [
         Kind::Site,
         Kind::Building,
         Kind::Hall,
@@ -632,6 +680,7 @@ impl Kind {
         Kind::Decode,
         Kind::Parallelism,
         Kind::Speculative,
+        Kind::Training,
     ];
 
     /// The kind's schema.

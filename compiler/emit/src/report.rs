@@ -32,6 +32,8 @@ pub struct Report {
     pub farthest_gpus: Option<LatencyReport>,
     /// Every inference service.
     pub services: Vec<ServiceReport>,
+    /// Every training job.
+    pub training: Vec<TrainingReport>,
     /// Every diagnostic.
     pub diagnostics: Vec<DiagnosticReport>,
 }
@@ -322,6 +324,84 @@ impl ServiceReport {
     }
 }
 
+/// One training job (LANGUAGE.md 8.6); `null` where the model could not estimate a figure.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct TrainingReport {
+    /// Its name.
+    pub name: String,
+    /// Whether its state and activations fit a GPU's memory at its layout.
+    pub fits: Option<bool>,
+    /// GPUs it runs on.
+    pub gpus: u64,
+    /// Its layout.
+    pub parallelism: Option<TrainingParallelism>,
+    /// Whether the compiler chose the layout.
+    pub chosen: bool,
+    /// Memory per GPU in bytes.
+    pub memory_per_gpu_bytes: Option<f64>,
+    /// One step in seconds.
+    pub step_time_s: Option<f64>,
+    /// The step's exposed communication and pipeline bubble in seconds.
+    pub exposed_comm_s: Option<f64>,
+    /// Tokens trained per second.
+    pub tokens_per_s: Option<f64>,
+    /// Model TFLOP/s per GPU (the key names the unit: 10^12 FLOP/s).
+    pub tflops_per_gpu: Option<f64>,
+    /// Model FLOPs utilization against dense BF16 peak, 0–1.
+    pub mfu: Option<f64>,
+    /// The run's time in seconds.
+    pub time_to_train_s: Option<f64>,
+    /// The run's IT energy × PUE in joules.
+    pub energy_j: Option<f64>,
+    /// Bytes crossing campus links per step.
+    pub cross_building_bytes_per_step: Option<f64>,
+    /// GPUs no service may take.
+    pub guaranteed_gpus: u64,
+    /// GPUs borrowed from the services it yields to.
+    pub borrowed_gpus: u64,
+}
+
+/// A training layout.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+pub struct TrainingParallelism {
+    /// Tensor parallel.
+    pub tp: u32,
+    /// Pipeline parallel.
+    pub pp: u32,
+    /// Data parallel.
+    pub dp: u32,
+    /// Expert parallel.
+    pub ep: u32,
+    /// Context parallel.
+    pub cp: u32,
+    /// Virtual pipeline stages per GPU.
+    pub vp: u32,
+}
+
+impl TrainingReport {
+    /// The report of one job's estimate.
+    pub fn new(t: &fabric_core::check::TrainingEstimate) -> TrainingReport {
+        TrainingReport {
+            name: t.name.clone(),
+            fits: t.memory.map(|m| m.total <= m.usable),
+            gpus: t.gpus,
+            parallelism: t.layout.map(|l| TrainingParallelism { tp: l.tp, pp: l.pp, dp: l.dp, ep: l.ep, cp: l.cp, vp: l.vp }),
+            chosen: t.chosen,
+            memory_per_gpu_bytes: t.memory.map(|m| m.total),
+            step_time_s: t.step.map(|s| s.total_s),
+            exposed_comm_s: t.step.map(|s| s.total_s - s.compute_s),
+            tokens_per_s: t.tokens_per_s,
+            tflops_per_gpu: t.flops_per_gpu.map(|f| f / 1e12),
+            mfu: t.mfu,
+            time_to_train_s: t.time_to_train_s,
+            energy_j: t.energy_j,
+            cross_building_bytes_per_step: t.step.map(|s| s.cross_building_bytes),
+            guaranteed_gpus: t.guaranteed_gpus,
+            borrowed_gpus: t.borrowed_gpus,
+        }
+    }
+}
+
 fn parallelism(p: fabric_core::check::slo::model::Parallelism) -> ParallelismReport {
     ParallelismReport { tp: p.tp, pp: p.pp, dp: p.dp, ep: p.ep }
 }
@@ -431,6 +511,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         unknown_terms: l.unknown.clone(),
     });
     let services = budgets.services.iter().map(ServiceReport::new).collect();
+    let training = budgets.training.iter().map(TrainingReport::new).collect();
     let diagnostics = check(db, project)
         .iter()
         .map(|d| {
@@ -465,6 +546,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         latency,
         farthest_gpus,
         services,
+        training,
         diagnostics,
     }
 }

@@ -4,6 +4,7 @@
 
 use super::slo::model::Parallelism;
 use super::slo::plan::{Operating, Targets};
+use super::training::model::{TrainLayout, TrainMemory, TrainStep};
 use crate::diagnostic::Diagnostic;
 use crate::plant::InstanceId;
 
@@ -31,6 +32,8 @@ pub struct Budgets {
     pub farthest: Option<LatencyFigure>,
     /// Every inference service with the SLO model's figures, in source order.
     pub services: Vec<ServiceEstimate>,
+    /// Every training job with the training model's figures, in source order.
+    pub training: Vec<TrainingEstimate>,
     /// Problems found.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -73,6 +76,39 @@ pub struct PowerBudget {
     pub facility_power_w: f64,
     /// Annual facility energy in joules of the sites that declare `utilization`.
     pub annual_energy_j: Option<f64>,
+}
+
+/// What the training model found for one job.
+#[derive(Clone, PartialEq, Debug)]
+pub struct TrainingEstimate {
+    /// The `training` instance.
+    pub instance: InstanceId,
+    /// Its name.
+    pub name: String,
+    /// GPUs it runs on.
+    pub gpus: u64,
+    /// Its layout (the compiler's choice where `chosen`).
+    pub layout: Option<TrainLayout>,
+    /// Whether the compiler chose the layout.
+    pub chosen: bool,
+    /// Memory per GPU at that layout.
+    pub memory: Option<TrainMemory>,
+    /// One step at that layout.
+    pub step: Option<TrainStep>,
+    /// Tokens per second.
+    pub tokens_per_s: Option<f64>,
+    /// Model FLOP/s per GPU.
+    pub flops_per_gpu: Option<f64>,
+    /// Model FLOPs utilization against BF16 peak.
+    pub mfu: Option<f64>,
+    /// Time of the run, seconds.
+    pub time_to_train_s: Option<f64>,
+    /// IT energy of the run × PUE, joules.
+    pub energy_j: Option<f64>,
+    /// GPUs no service may take.
+    pub guaranteed_gpus: u64,
+    /// GPUs it borrows from the services it yields to.
+    pub borrowed_gpus: u64,
 }
 
 /// What the model found for one service.

@@ -9,8 +9,9 @@ mod figures;
 pub mod latency;
 pub mod power;
 pub mod slo;
+pub mod training;
 
-pub use figures::{Budgets, LatencyFigure, PoolFigures};
+pub use figures::{Budgets, LatencyFigure, PoolFigures, TrainingEstimate};
 
 use crate::network::Network;
 use crate::network::route::{RouteTable, Router};
@@ -31,6 +32,7 @@ pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
         LatencyFigure { from: name(w.from), to: name(w.to), worst_one_way_s: w.seconds, unknown: w.unknown() }
     });
     slo::check(plant, network, &router, &mut budgets);
+    training::check(plant, network, &router, &mut budgets);
     asserts::check(plant, &router, &mut budgets);
     budgets
 }

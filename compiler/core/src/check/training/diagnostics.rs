@@ -1,0 +1,207 @@
+//! The diagnostics of training jobs, one method per finding (codes E1001–E1005, W1001).
+
+use super::model::{TrainHardware, TrainLayout, TrainMemory, TrainModel, TrainRun, TrainStep};
+use super::{ASSUMED, Job, bytes, layout_text, t};
+use crate::check::figures::TrainingEstimate;
+use crate::diagnostic::{Diagnostic, Label, codes};
+use crate::resolve::DeclId;
+use crate::units::{Dim, format_quantity, group_thousands};
+
+fn count(n: u64) -> String {
+    group_thousands(u128::from(n))
+}
+
+fn memory_note(m: &TrainMemory) -> String {
+    format!(
+        "per GPU: weights {} + gradients {} + optimizer state {} + activations {} = {}; usable {}",
+        bytes(m.weights),
+        bytes(m.gradients),
+        bytes(m.optimizer),
+        bytes(m.activations),
+        bytes(m.total),
+        bytes(m.usable)
+    )
+}
+
+impl Job<'_> {
+    fn name_label(&self, message: impl Into<String>) -> Label {
+        let d = self.program.decl(self.decl);
+        Label::new(d.file, d.name_span, message)
+    }
+
+    /// E1004: the placement holds fewer GPUs than `gpus`.
+    pub(super) fn placement_too_small(&self, gpus: u64) -> Diagnostic {
+        let placed = self.gpus.len() as u64;
+        Diagnostic::error(
+            codes::E1004,
+            format!("training `{}` asks for {} GPUs; its placement holds {}", self.name, count(gpus), count(placed)),
+            self.label(self.decl, "placement", format!("{} GPUs here", count(placed))),
+        )
+        .with_label(self.label(self.decl, "gpus", "asked here"))
+        .with_path(self.name.clone())
+        .with_help(format!("place the job on a larger part of the plant, or use gpus = {}", count(placed)))
+    }
+
+    /// W1001: a figure the model needs is missing.
+    pub(super) fn incomplete(&self, missing: &[String]) -> Diagnostic {
+        Diagnostic::warning(
+            codes::W1001,
+            format!("training `{}` is not estimated: figures are missing", self.name),
+            self.name_label("not estimated"),
+        )
+        .with_note(format!("missing: {}", missing.join(", ")))
+        .with_note("the memory fit, step time, MFU and time to train need every one of them (docs/training-model.md)")
+        .with_path(self.name.clone())
+        .with_help("set the missing figures, or use the model and GPU entries of the standard library")
+    }
+
+    /// E1004: the written layout does not multiply to `gpus`, experts do not divide the
+    /// data-parallel ranks, or there are more virtual stages than layers.
+    pub(super) fn bad_layout(&self, l: &TrainLayout, at: DeclId, gpus: u64, layers: f64) -> Diagnostic {
+        let d = self.program.decl(at);
+        let (message, help) = if l.gpus() != gpus {
+            (
+                format!(
+                    "training `{}`: tp × pp × dp × cp = {} × {} × {} × {} = {} GPUs; the job has {}",
+                    self.name,
+                    l.tp,
+                    l.pp,
+                    l.dp,
+                    l.cp,
+                    count(l.gpus()),
+                    count(gpus)
+                ),
+                match gpus.checked_div(u64::from(l.tp) * u64::from(l.pp) * u64::from(l.cp)) {
+                    Some(dp) if dp > 0 && dp * u64::from(l.tp) * u64::from(l.pp) * u64::from(l.cp) == gpus => {
+                        format!("use dp = {dp}, or set gpus = {}", count(l.gpus()))
+                    }
+                    _ => format!("choose degrees whose product is {}, or set gpus = {}", count(gpus), count(l.gpus())),
+                },
+            )
+        } else if !l.dp.is_multiple_of(l.ep.max(1)) {
+            (
+                format!("training `{}`: ep = {} does not divide dp = {}", self.name, l.ep, l.dp),
+                "experts are spread over data-parallel ranks: choose an ep that divides dp".to_string(),
+            )
+        } else {
+            (
+                format!("training `{}`: pp × vp = {} × {} chunks are more than the model's {} layers", self.name, l.pp, l.vp, layers),
+                "each virtual stage holds at least one layer: choose pp × vp ≤ layers, or vp = 1".to_string(),
+            )
+        };
+        Diagnostic::error(codes::E1004, message, Label::new(d.file, d.name_span, "this layout"))
+            .with_label(self.label(self.decl, "gpus", "the job's GPUs"))
+            .with_path(self.name.clone())
+            .with_help(help)
+    }
+
+    /// E1001: the model's state and activations exceed a GPU's memory at `layout`.
+    pub(super) fn does_not_fit(
+        &self,
+        model: &TrainModel,
+        layout: &TrainLayout,
+        run: &TrainRun,
+        hw: &TrainHardware,
+        fits: Option<TrainLayout>,
+    ) -> Diagnostic {
+        let m = super::model::memory(model, layout, run, hw);
+        let at = match self.asked_layout() {
+            Some((_, p)) => Label::new(self.program.decl(p).file, self.program.decl(p).name_span, "this layout"),
+            None => self.name_label("no layout of its GPUs fits"),
+        };
+        let help = match fits {
+            Some(l) => format!("use `parallelism {{ {} }}`, the fastest layout that fits", layout_text(&l)),
+            None => "add GPUs, raise `zero`, use `recompute = full`, or shorten the sequence".to_string(),
+        };
+        Diagnostic::error(
+            codes::E1001,
+            format!(
+                "training `{}` needs {} per GPU at `{}`; a GPU has {} usable",
+                self.name,
+                bytes(m.total),
+                layout_text(layout),
+                bytes(m.usable)
+            ),
+            at,
+        )
+        .with_label(self.label(self.decl, "model", "this model"))
+        .with_note(memory_note(&m))
+        .with_note(ASSUMED)
+        .with_path(self.name.clone())
+        .with_help(help)
+    }
+
+    /// E1003: the gradients crossing the campus link each step take longer than the step's
+    /// computation, so the link, not the GPUs, sets the pace.
+    pub(super) fn campus_too_thin(&self, step: &TrainStep, hw: &TrainHardware) -> Diagnostic {
+        let crossing = step.cross_building_bytes / hw.campus_bw;
+        Diagnostic::error(
+            codes::E1003,
+            format!(
+                "training `{}` spans {} buildings: its gradients take {} a step over the campus link, longer than the step's {} of computation",
+                self.name,
+                hw.buildings,
+                t(crossing),
+                t(step.compute_s)
+            ),
+            self.label(self.decl, "placement", "placed across buildings"),
+        )
+        .with_note(format!(
+            "each step sends {} across (a hierarchical reduce-scatter and all-gather of the BF16 gradients) over {}",
+            bytes(step.cross_building_bytes),
+            format_quantity(hw.campus_bw * 8.0, Dim::DATA_RATE)
+        ))
+        .with_note(format!("the step takes {} instead of {} of computation", t(step.total_s), t(step.compute_s)))
+        .with_path(self.name.clone())
+        .with_help(format!(
+            "place the job in one building, add campus capacity (at least {}), or use a larger global batch",
+            format_quantity(step.cross_building_bytes / step.compute_s * 8.0, Dim::DATA_RATE)
+        ))
+    }
+
+    /// E1005: the job shares GPUs with a service it does not yield to.
+    pub(super) fn shares_without_yielding(&self, service: &str, shared: usize) -> Diagnostic {
+        Diagnostic::error(
+            codes::E1005,
+            format!("training `{}` and inference `{service}` share {} GPUs, and the job does not yield to it", self.name, shared),
+            self.label(self.decl, "placement", "placed here"),
+        )
+        .with_note("two workloads on one GPU without a yield order would evict each other")
+        .with_path(self.name.clone())
+        .with_help(format!("add `yields_to = [{service}]` to lend the service the GPUs at its peak, or place the two apart"))
+    }
+
+    /// E1005: two training jobs take the same GPUs (neither can lend to the other).
+    pub(super) fn shares_with_training(&self, other: &str, shared: usize) -> Diagnostic {
+        Diagnostic::error(
+            codes::E1005,
+            format!("training `{}` and training `{other}` share {shared} GPUs", self.name),
+            self.label(self.decl, "placement", "placed here"),
+        )
+        .with_note("each job takes the first `gpus` GPUs of its placement; only inference services can take GPUs back from a job")
+        .with_path(self.name.clone())
+        .with_help("place the jobs on different parts of the plant")
+    }
+
+    /// E1005: at the peak of the services the job yields to, its guaranteed GPUs hold less
+    /// than one copy of the model (`copy` = tp × pp × cp GPUs), so the job would stop.
+    pub(super) fn no_room_beside_services(&self, out: &TrainingEstimate, copy: u64) -> Diagnostic {
+        Diagnostic::error(
+            codes::E1005,
+            format!(
+                "training `{}` keeps {} GPUs when the services it yields to peak; one copy of its model needs {}",
+                self.name,
+                count(out.guaranteed_gpus),
+                count(copy)
+            ),
+            self.label(self.decl, "yields_to", "yields to these"),
+        )
+        .with_note(format!(
+            "{} of the job's {} GPUs are borrowed from those services; at their peak it keeps the rest",
+            count(out.borrowed_gpus),
+            count(out.gpus)
+        ))
+        .with_path(self.name.clone())
+        .with_help("give the job GPUs the services do not use (a larger placement or more `gpus`), or a layout with fewer GPUs per copy")
+    }
+}

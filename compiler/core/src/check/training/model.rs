@@ -1,0 +1,399 @@
+//! The training model of docs/training-model.md, as pure functions of SI figures: memory
+//! per GPU (weights, gradients and optimizer state sharded by the layout and the ZeRO stage,
+//! activations with or without recomputation) and the time of one step (compute at a stated
+//! efficiency, the pipeline bubble, and the exposed share of tensor-parallel, pipeline,
+//! data-parallel and expert-parallel communication, across campus links where the job spans
+//! buildings).
+
+/// Bytes of a weight and of a gradient in training (BF16, also under FP8 compute).
+pub const WEIGHT_BYTES: f64 = 2.0;
+
+/// Bytes of optimizer state per parameter: FP32 master weights and Adam's two moments.
+pub const OPTIMIZER_BYTES: f64 = 12.0;
+
+/// Activation bytes per token per layer per hidden element with selective recomputation
+/// and sequence parallelism (Korthikanti et al., "Reducing Activation Recomputation in Large
+/// Transformer Models", 2022: 34 s·b·h / t per layer).
+pub const SELECTIVE_ACTIVATION_BYTES: f64 = 34.0;
+
+/// Activation bytes per token per layer per hidden element kept with full recomputation (the
+/// layer's BF16 input).
+pub const FULL_RECOMPUTE_ACTIVATION_BYTES: f64 = 2.0;
+
+/// Calibration (docs/training-model.md): the share of data-parallel gradient traffic that
+/// overlaps the backward pass.
+pub const DP_OVERLAP: f64 = 0.8;
+
+/// Calibration: the share of tensor-parallel all-reduces hidden behind computation
+/// (sequence parallelism's reduce-scatter and all-gather partly overlap the GEMMs).
+pub const TP_OVERLAP: f64 = 0.5;
+
+/// Activation recomputation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Recompute {
+    /// Every activation kept.
+    None,
+    /// What is cheap to keep kept, attention's recomputed.
+    Selective,
+    /// Only each layer's input kept; the forward pass runs twice.
+    Full,
+}
+
+/// The model trained.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainModel {
+    /// Total parameters.
+    pub params: f64,
+    /// Parameters active per token.
+    pub active_params: f64,
+    /// Transformer layers.
+    pub layers: f64,
+    /// Hidden size.
+    pub hidden_size: f64,
+    /// Routed experts (0 for dense).
+    pub experts: f64,
+    /// Routed experts per token.
+    pub experts_per_token: f64,
+    /// Attention FLOPs of a token per earlier token of its sequence, forward, all layers.
+    pub attention_flops: f64,
+}
+
+impl TrainModel {
+    /// Parameters of every routed expert (0 for dense): N · (P − A) / (N − k).
+    pub fn routed_params(&self) -> f64 {
+        if self.experts > self.experts_per_token && self.experts_per_token > 0.0 {
+            self.experts * (self.params - self.active_params) / (self.experts - self.experts_per_token)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A training layout: `tp × pp × dp × cp` GPUs, experts over `ep` of the data-parallel ranks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash, PartialOrd, Ord)]
+pub struct TrainLayout {
+    /// Tensor parallel.
+    pub tp: u32,
+    /// Pipeline parallel.
+    pub pp: u32,
+    /// Data parallel.
+    pub dp: u32,
+    /// Expert parallel.
+    pub ep: u32,
+    /// Context parallel.
+    pub cp: u32,
+    /// Virtual pipeline stages per GPU (interleaved 1F1B; 1 without interleaving).
+    pub vp: u32,
+}
+
+impl TrainLayout {
+    /// GPUs of the layout: tp × pp × dp × cp.
+    pub fn gpus(&self) -> u64 {
+        u64::from(self.tp) * u64::from(self.pp) * u64::from(self.dp) * u64::from(self.cp)
+    }
+}
+
+/// One GPU and the links of the job.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainHardware {
+    /// HBM in bytes.
+    pub memory_bytes: f64,
+    /// Dense compute at the precision, FLOP/s.
+    pub flops: f64,
+    /// Dense BF16 compute, FLOP/s (the MFU's denominator).
+    pub bf16_flops: f64,
+    /// NVLink bandwidth per GPU and direction, bytes/s.
+    pub nvlink_bw: f64,
+    /// Scale-out bandwidth per GPU, bytes/s.
+    pub nic_bw: f64,
+    /// GPUs in one NVLink domain.
+    pub domain_gpus: f64,
+    /// Worst one-way latency between the job's GPUs, seconds.
+    pub net_latency_s: f64,
+    /// Buildings the job spans.
+    pub buildings: f64,
+    /// Capacity of the campus link between them, bytes/s (infinite within one building).
+    pub campus_bw: f64,
+}
+
+/// The run.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainRun {
+    /// Sequence length.
+    pub sequence: f64,
+    /// Sequences per step.
+    pub global_batch: f64,
+    /// Tokens of the whole run.
+    pub tokens: f64,
+    /// ZeRO stage (0–3).
+    pub zero: u32,
+    /// Recomputation.
+    pub recompute: Recompute,
+    /// Usable share of HBM.
+    pub memory_utilization: f64,
+    /// Share of peak compute reached.
+    pub compute_efficiency: f64,
+}
+
+/// Memory of one GPU, bytes.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainMemory {
+    /// Weights.
+    pub weights: f64,
+    /// Gradients.
+    pub gradients: f64,
+    /// Optimizer state.
+    pub optimizer: f64,
+    /// Activations of the micro-batches in flight.
+    pub activations: f64,
+    /// Their sum.
+    pub total: f64,
+    /// HBM the job may use.
+    pub usable: f64,
+}
+
+/// The time of one step and its parts, seconds.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainStep {
+    /// Model FLOPs of the step (6 · active params · tokens + attention).
+    pub model_flops: f64,
+    /// FLOPs over the GPUs' compute at the efficiency (recomputation included).
+    pub compute_s: f64,
+    /// The pipeline bubble: (pp − 1) / micro-batches of the compute.
+    pub bubble_s: f64,
+    /// Exposed tensor-parallel all-reduces.
+    pub tp_s: f64,
+    /// Pipeline sends.
+    pub pp_s: f64,
+    /// Exposed data-parallel gradient reduce-scatter and all-gather.
+    pub dp_s: f64,
+    /// Exposed expert all-to-all.
+    pub ep_s: f64,
+    /// The sum.
+    pub total_s: f64,
+    /// Bytes crossing the campus link per step (0 within one building).
+    pub cross_building_bytes: f64,
+}
+
+/// Parameters one GPU holds: the shared ones over tp · pp, the routed experts also over ep.
+pub fn params_per_gpu(model: &TrainModel, layout: &TrainLayout) -> f64 {
+    let shard = f64::from(layout.tp) * f64::from(layout.pp);
+    let routed = model.routed_params();
+    (model.params - routed) / shard + routed / (shard * f64::from(layout.ep))
+}
+
+/// Memory per GPU: weights and gradients at 2 bytes, optimizer state at 12, sharded over
+/// data parallelism as the ZeRO stage says; activations of one sequence (split over cp) per
+/// layer, for the L / pp layers of a stage and the pp micro-batches 1F1B keeps in flight.
+pub fn memory(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &TrainHardware) -> TrainMemory {
+    let params = params_per_gpu(model, layout);
+    let dp = f64::from(layout.dp.max(1));
+    let shard = |stage: u32| if run.zero >= stage { dp } else { 1.0 };
+    let weights = params * WEIGHT_BYTES / shard(3);
+    let gradients = params * WEIGHT_BYTES / shard(2);
+    let optimizer = params * OPTIMIZER_BYTES / shard(1);
+    let tokens = run.sequence / f64::from(layout.cp.max(1));
+    let per_layer = match run.recompute {
+        Recompute::Full => FULL_RECOMPUTE_ACTIVATION_BYTES * tokens * model.hidden_size,
+        Recompute::Selective => SELECTIVE_ACTIVATION_BYTES * tokens * model.hidden_size / f64::from(layout.tp),
+        // Without recomputation attention keeps its scores too: 5 · heads · s² bytes per
+        // layer, about 5 · s · h extra per token at the usual head size of 128.
+        Recompute::None => {
+            (SELECTIVE_ACTIVATION_BYTES * model.hidden_size + 5.0 * tokens * model.hidden_size / 128.0) * tokens / f64::from(layout.tp)
+        }
+    };
+    // Interleaving keeps (1 + (pp − 1)/(pp · vp)) times as many activations in flight
+    // (Korthikanti et al. 2022, section 4.2.3).
+    let pp = f64::from(layout.pp.max(1));
+    let vp = f64::from(layout.vp.max(1));
+    let interleave = if layout.vp > 1 { 1.0 + (pp - 1.0) / (pp * vp) } else { 1.0 };
+    let activations = per_layer * model.layers * interleave;
+    let total = weights + gradients + optimizer + activations;
+    TrainMemory { weights, gradients, optimizer, activations, total, usable: hw.memory_bytes * run.memory_utilization }
+}
+
+/// One step: see the module doc and docs/training-model.md.
+pub fn step(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &TrainHardware) -> TrainStep {
+    let gpus = layout.gpus() as f64;
+    let tokens = run.global_batch * run.sequence;
+    let attention = 3.0 * tokens * (run.sequence / 2.0) * model.attention_flops;
+    let model_flops = 6.0 * model.active_params * tokens + attention;
+    let recompute = match run.recompute {
+        Recompute::Full => 2.0 * model.active_params * tokens + attention / 3.0,
+        Recompute::Selective => attention / 3.0,
+        Recompute::None => 0.0,
+    };
+    let compute_s = (model_flops + recompute) / (gpus * hw.flops * run.compute_efficiency);
+    let micro_batches = (run.global_batch / f64::from(layout.dp.max(1))).max(1.0);
+    let vp = f64::from(layout.vp.max(1));
+    let bubble_s = compute_s * (f64::from(layout.pp) - 1.0) / (vp * micro_batches);
+    // Tensor parallelism: 4 all-reduces per layer per micro-batch (2 forward, 2 backward) of
+    // the micro-batch's activations, ring over NVLink.
+    let tp = f64::from(layout.tp);
+    let activation_bytes = run.sequence / f64::from(layout.cp.max(1)) * model.hidden_size * WEIGHT_BYTES;
+    let tp_s = if layout.tp > 1 && hw.nvlink_bw > 0.0 {
+        let per = 2.0 * (tp - 1.0) / tp * activation_bytes / hw.nvlink_bw;
+        4.0 * model.layers / f64::from(layout.pp) * micro_batches * per * (1.0 - TP_OVERLAP)
+    } else {
+        0.0
+    };
+    // Pipeline: a send forward and one backward per micro-batch per stage boundary (vp of
+    // them per GPU when interleaved).
+    let pp_s = if layout.pp > 1 {
+        let link = if hw.nic_bw > 0.0 { hw.nic_bw } else { hw.nvlink_bw.max(1.0) };
+        2.0 * vp * micro_batches * (activation_bytes / link + hw.net_latency_s)
+    } else {
+        0.0
+    };
+    // Data parallelism: a reduce-scatter and an all-gather of the gradients, 2 (dp − 1)/dp
+    // of them per GPU over its NIC share; across buildings hierarchical, the campus link
+    // carrying 2 (B − 1)/B of the model's gradients.
+    let dp = f64::from(layout.dp);
+    let gradient_bytes = params_per_gpu(model, layout) * WEIGHT_BYTES;
+    let within = if layout.dp > 1 && hw.nic_bw > 0.0 { 2.0 * (dp - 1.0) / dp * gradient_bytes / hw.nic_bw } else { 0.0 };
+    let cross_building_bytes =
+        if hw.buildings > 1.0 && layout.dp > 1 { 2.0 * (hw.buildings - 1.0) / hw.buildings * model.params * WEIGHT_BYTES } else { 0.0 };
+    let across = if cross_building_bytes > 0.0 && hw.campus_bw.is_finite() && hw.campus_bw > 0.0 {
+        cross_building_bytes / hw.campus_bw + 2.0 * hw.net_latency_s
+    } else {
+        0.0
+    };
+    let dp_total = within + across;
+    let dp_s = (dp_total - DP_OVERLAP * compute_s).max(dp_total * (1.0 - DP_OVERLAP));
+    // Experts: dispatch and combine forward and backward of each token's hidden state to k
+    // experts, (ep − 1)/ep of them away, over the NIC share.
+    let ep = f64::from(layout.ep);
+    let ep_s = if model.routed_params() > 0.0 && layout.ep > 1 && hw.nic_bw > 0.0 {
+        let per_gpu_tokens = tokens / gpus;
+        let bytes = 4.0 * per_gpu_tokens * model.experts_per_token * model.hidden_size * WEIGHT_BYTES * (ep - 1.0) / ep * model.layers;
+        let time = bytes / hw.nic_bw;
+        (time - DP_OVERLAP * compute_s).max(time * (1.0 - DP_OVERLAP))
+    } else {
+        0.0
+    };
+    let total_s = compute_s + bubble_s + tp_s + pp_s + dp_s + ep_s;
+    TrainStep { model_flops, compute_s, bubble_s, tp_s, pp_s, dp_s, ep_s, total_s, cross_building_bytes }
+}
+
+/// The layouts the compiler tries for `gpus` GPUs: tensor parallelism up to the NVLink
+/// domain (powers of two), pipeline stages that divide the layers with every interleaving
+/// that divides a stage's layers, the rest data parallel; experts over the data-parallel
+/// ranks (up to the experts).
+pub fn candidate_layouts(model: &TrainModel, gpus: u64, domain: u32) -> Vec<TrainLayout> {
+    let mut out = Vec::new();
+    let layers = model.layers.max(1.0) as u32;
+    let mut tp = 1u32;
+    while tp <= domain.max(1) && u64::from(tp) <= gpus {
+        for pp in (1..=layers.min(128)).filter(|p| layers.is_multiple_of(*p) || *p == 1) {
+            let shard = u64::from(tp) * u64::from(pp);
+            if !gpus.is_multiple_of(shard) {
+                continue;
+            }
+            let dp = (gpus / shard) as u32;
+            let ep = if model.routed_params() > 0.0 { dp.min(model.experts as u32).max(1) } else { 1 };
+            let ep = (1..=ep).rev().find(|e| dp.is_multiple_of(*e)).unwrap_or(1);
+            let per_stage = layers / pp;
+            for vp in (1..=per_stage).filter(|v| per_stage.is_multiple_of(*v) && (pp > 1 || *v == 1)) {
+                out.push(TrainLayout { tp, pp, dp, ep, cp: 1, vp });
+            }
+        }
+        tp *= 2;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-30)
+    }
+
+    fn dense() -> TrainModel {
+        TrainModel {
+            params: 10e9,
+            active_params: 10e9,
+            layers: 10.0,
+            hidden_size: 1000.0,
+            experts: 0.0,
+            experts_per_token: 0.0,
+            attention_flops: 1e6,
+        }
+    }
+
+    fn hw() -> TrainHardware {
+        TrainHardware {
+            memory_bytes: 80e9,
+            flops: 1e15,
+            bf16_flops: 1e15,
+            nvlink_bw: 100e9,
+            nic_bw: 10e9,
+            domain_gpus: 8.0,
+            net_latency_s: 0.0,
+            buildings: 1.0,
+            campus_bw: f64::INFINITY,
+        }
+    }
+
+    fn run() -> TrainRun {
+        TrainRun {
+            sequence: 1000.0,
+            global_batch: 64.0,
+            tokens: 1e9,
+            zero: 1,
+            recompute: Recompute::Selective,
+            memory_utilization: 0.9,
+            compute_efficiency: 0.5,
+        }
+    }
+
+    #[test]
+    fn memory_shards_by_layout_and_zero_stage() {
+        let layout = TrainLayout { tp: 2, pp: 5, dp: 4, ep: 1, cp: 1, vp: 1 };
+        let m = memory(&dense(), &layout, &run(), &hw());
+        // 10 B / 10 = 1 B parameters per GPU: 2 GB weights, 2 GB gradients, 12 GB / 4 optimizer.
+        assert!(close(m.weights, 2e9) && close(m.gradients, 2e9) && close(m.optimizer, 3e9));
+        // 34 × 1,000 tokens × 1,000 / 2 per layer × 10 layers.
+        assert!(close(m.activations, 34.0 * 1000.0 * 1000.0 / 2.0 * 10.0));
+        let zero3 = memory(&dense(), &layout, &TrainRun { zero: 3, ..run() }, &hw());
+        assert!(close(zero3.weights, 0.5e9) && close(zero3.gradients, 0.5e9));
+        let none = memory(&dense(), &layout, &TrainRun { zero: 0, ..run() }, &hw());
+        assert!(close(none.optimizer, 12e9));
+    }
+
+    #[test]
+    fn step_is_compute_plus_bubble_plus_exposed_communication() {
+        let layout = TrainLayout { tp: 2, pp: 5, dp: 4, ep: 1, cp: 1, vp: 1 };
+        let s = step(&dense(), &layout, &run(), &hw());
+        let tokens = 64_000.0;
+        let attention = 3.0 * tokens * 500.0 * 1e6;
+        assert!(close(s.model_flops, 6.0 * 10e9 * tokens + attention));
+        // Selective recomputation re-runs attention's forward.
+        assert!(close(s.compute_s, (s.model_flops + attention / 3.0) / (40.0 * 0.5e15)));
+        // 16 micro-batches per data-parallel rank: a bubble of 4/16.
+        assert!(close(s.bubble_s, s.compute_s * 4.0 / 16.0));
+        let per = 2.0 * 0.5 * 1000.0 * 1000.0 * 2.0 / 100e9;
+        assert!(close(s.tp_s, 4.0 * 2.0 * 16.0 * per * (1.0 - TP_OVERLAP)));
+        let dp_total = 2.0 * 0.75 * 1e9 * 2.0 / 10e9;
+        assert!(close(s.dp_s, (dp_total - DP_OVERLAP * s.compute_s).max(dp_total * (1.0 - DP_OVERLAP))));
+        assert!(close(s.total_s, s.compute_s + s.bubble_s + s.tp_s + s.pp_s + s.dp_s + s.ep_s));
+        assert_eq!(s.cross_building_bytes, 0.0);
+    }
+
+    #[test]
+    fn spanning_two_buildings_sends_the_gradients_over_the_campus_link() {
+        let layout = TrainLayout { tp: 2, pp: 5, dp: 4, ep: 1, cp: 1, vp: 1 };
+        let two = TrainHardware { buildings: 2.0, campus_bw: 1e9, ..hw() };
+        let s = step(&dense(), &layout, &run(), &two);
+        assert!(close(s.cross_building_bytes, 10e9 * 2.0));
+        assert!(s.dp_s > step(&dense(), &layout, &run(), &hw()).dp_s);
+    }
+
+    #[test]
+    fn candidates_split_gpus_exactly() {
+        let c = candidate_layouts(&dense(), 64, 8);
+        assert!(!c.is_empty() && c.iter().all(|l| l.gpus() == 64 && l.tp <= 8));
+        assert!(c.contains(&TrainLayout { tp: 8, pp: 2, dp: 4, ep: 1, cp: 1, vp: 1 }));
+    }
+}
