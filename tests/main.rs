@@ -13,5 +13,6 @@ mod sim;
 mod slo;
 mod slo_validation;
 mod tidy;
+mod training;
 mod training_validation;
 mod ui;

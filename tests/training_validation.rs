@@ -1,7 +1,7 @@
 //! The training model's validation table (docs/training-model.md, "Validation"): every case
 //! is a published training run written as a spec and compiled here; the figure the compiler
 //! reports is compared with the published one. The test fails when a ratio leaves
-//! [0.5, 2] or when the table's Fabric column no longer says what the compiler computes.
+//! [0.67, 1.5] for a dense model or [0.5, 2] for a mixture of experts, or when the table's Fabric column no longer says what the compiler computes.
 
 use fabric_tests::check_text;
 
@@ -25,6 +25,8 @@ struct Case {
     /// The job's body besides model, placement and gpus.
     body: &'static str,
     metric: Metric,
+    /// Mixture of experts: the band is [0.5, 2], [0.67, 1.5] for dense models.
+    moe: bool,
     /// The published figure.
     reference: f64,
 }
@@ -34,24 +36,27 @@ const CASES: &[Case] = &[
         id: "llama3-405b-8k-gpus",
         gpus: 8192,
         model: "Llama_3_1_405B",
-        body: "precision = bf16\n  zero = 3\n  recompute = full\n  parallelism { tp = 8, pp = 16, dp = 64, vp = 2 }\n  sequence = 8192 tok\n  global_batch = 2048\n  tokens = 15.6e12 tok",
+        body: "precision = bf16\n  zero = 3\n  parallelism { tp = 8, pp = 16, dp = 64, vp = 2 }\n  sequence = 8192 tok\n  global_batch = 2048\n  tokens = 15.6e12 tok",
         metric: Metric::TflopsPerGpu,
+        moe: false,
         reference: 430.0,
     },
     Case {
         id: "llama3-405b-16k-gpus",
         gpus: 16384,
         model: "Llama_3_1_405B",
-        body: "precision = bf16\n  zero = 3\n  recompute = full\n  parallelism { tp = 8, pp = 16, dp = 128, vp = 2 }\n  sequence = 8192 tok\n  global_batch = 2048\n  tokens = 15.6e12 tok",
+        body: "precision = bf16\n  zero = 3\n  parallelism { tp = 8, pp = 16, dp = 128, vp = 2 }\n  sequence = 8192 tok\n  global_batch = 2048\n  tokens = 15.6e12 tok",
         metric: Metric::TflopsPerGpu,
+        moe: false,
         reference: 400.0,
     },
     Case {
         id: "llama3-405b-128k-context",
         gpus: 16384,
         model: "Llama_3_1_405B",
-        body: "precision = bf16\n  zero = 3\n  recompute = full\n  parallelism { tp = 8, pp = 16, dp = 8, vp = 2, cp = 16 }\n  sequence = 131072 tok\n  global_batch = 128\n  tokens = 800e9 tok",
+        body: "precision = bf16\n  zero = 3\n  parallelism { tp = 8, pp = 16, dp = 8, vp = 2, cp = 16 }\n  sequence = 131072 tok\n  global_batch = 128\n  tokens = 800e9 tok",
         metric: Metric::TflopsPerGpu,
+        moe: false,
         reference: 380.0,
     },
     Case {
@@ -60,22 +65,25 @@ const CASES: &[Case] = &[
         model: "DeepSeek_V3",
         body: "precision = fp8\n  zero = 1\n  parallelism { tp = 1, pp = 16, dp = 128, ep = 64 }\n  sequence = 4096 tok\n  global_batch = 15360\n  tokens = 14.8e12 tok",
         metric: Metric::TokensPerGpu,
+        moe: true,
         reference: 1543.0,
     },
     Case {
         id: "nemotron4-340b-128-gpus",
         gpus: 128,
         model: "Nemotron_4_340B",
-        body: "precision = bf16\n  zero = 1\n  recompute = full\n  parallelism { tp = 8, pp = 8, dp = 2, vp = 12 }\n  sequence = 4096 tok\n  global_batch = 32\n  tokens = 1e9 tok",
+        body: "precision = bf16\n  zero = 1\n  parallelism { tp = 8, pp = 8, dp = 2, vp = 12 }\n  sequence = 4096 tok\n  global_batch = 32\n  tokens = 1e9 tok",
         metric: Metric::StepTime,
+        moe: false,
         reference: 4.61,
     },
     Case {
         id: "nemotron4-340b-2048-gpus",
         gpus: 2048,
         model: "Nemotron_4_340B",
-        body: "precision = bf16\n  zero = 1\n  recompute = full\n  parallelism { tp = 8, pp = 8, dp = 32, vp = 12 }\n  sequence = 4096 tok\n  global_batch = 512\n  tokens = 1e9 tok",
+        body: "precision = bf16\n  zero = 1\n  parallelism { tp = 8, pp = 8, dp = 32, vp = 12 }\n  sequence = 4096 tok\n  global_batch = 512\n  tokens = 1e9 tok",
         metric: Metric::StepTime,
+        moe: false,
         reference: 4.84,
     },
 ];
@@ -133,8 +141,9 @@ fn every_training_case_is_within_a_factor_of_two_and_documented() {
         let fabric = fabric_figure(case);
         let ratio = fabric / case.reference;
         report.push_str(&format!("{:<28} fabric {:>9.2}  reference {:>9.2}  ratio {:.2}\n", case.id, fabric, case.reference, ratio));
-        if !(0.5..=2.0).contains(&ratio) {
-            failures.push(format!("{}: ratio {ratio:.2} outside [0.5, 2]", case.id));
+        let band = if case.moe { 0.5..=2.0 } else { 0.67..=1.5 };
+        if !band.contains(&ratio) {
+            failures.push(format!("{}: ratio {ratio:.2} outside [{}, {}]", case.id, band.start(), band.end()));
         }
         match table.iter().find(|(id, _)| id == case.id) {
             Some((_, documented)) if (documented - fabric).abs() <= 0.01 * fabric.abs().max(1.0) => {}

@@ -639,14 +639,14 @@ pub static SCHEMAS: &[KindSchema] = &[
             ),
             def(
                 "recompute",
-                ValueType::Enum(&["none", "selective", "full"]),
-                Default::Text("selective"),
-                "Activation recomputation: `selective` keeps what is cheap to keep (Korthikanti et al.), `full` keeps layer inputs only.",
+                ValueType::Enum(&["none", "selective", "full", "auto"]),
+                Default::Text("auto"),
+                "Activation recomputation: `selective` keeps what is cheap to keep (Korthikanti et al.), `full` keeps layer inputs only, `auto` is selective plus full recomputation of the fewest layers that fit.",
             ),
             def(
                 "compute_efficiency",
                 Ratio,
-                Default::Number(0.5),
+                Default::Number(0.6),
                 "Fraction of peak compute the matrix multiplications reach (calibrated in docs/training-model.md).",
             ),
         ],

@@ -204,10 +204,11 @@ impl<'a> Job<'a> {
             recompute: match self.text("recompute").as_str() {
                 "none" => Recompute::None,
                 "full" => Recompute::Full,
-                _ => Recompute::Selective,
+                "selective" => Recompute::Selective,
+                _ => Recompute::Auto,
             },
             memory_utilization: 0.9,
-            compute_efficiency: self.number(Some(self.decl), "compute_efficiency").unwrap_or(0.5),
+            compute_efficiency: self.number(Some(self.decl), "compute_efficiency").unwrap_or(model::COMPUTE_EFFICIENCY),
         })
     }
 

@@ -28,6 +28,11 @@ pub const DP_OVERLAP: f64 = 0.8;
 /// (sequence parallelism's reduce-scatter and all-gather partly overlap the GEMMs).
 pub const TP_OVERLAP: f64 = 0.5;
 
+/// Calibration (docs/training-model.md): the share of peak compute a training step's
+/// matrix multiplications reach by default. NVIDIA's Nemotron-4 340B recipe reaches 55 % MFU
+/// on 128 H100 (dgxc-benchmarking), MegaScale 55 % on 12,288 A100.
+pub const COMPUTE_EFFICIENCY: f64 = 0.6;
+
 /// Activation recomputation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Recompute {
@@ -37,6 +42,9 @@ pub enum Recompute {
     Selective,
     /// Only each layer's input kept; the forward pass runs twice.
     Full,
+    /// Selective, plus full recomputation of the fewest layers that make the job fit
+    /// (Megatron's `recompute_num_layers`).
+    Auto,
 }
 
 /// The model trained.
@@ -146,6 +154,8 @@ pub struct TrainMemory {
     pub optimizer: f64,
     /// Activations of the micro-batches in flight.
     pub activations: f64,
+    /// Share of layers recomputed in full (1 under `full`, 0 under `none` and `selective`).
+    pub recomputed: f64,
     /// Their sum.
     pub total: f64,
     /// HBM the job may use.
@@ -193,23 +203,40 @@ pub fn memory(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &Tra
     let gradients = params * WEIGHT_BYTES / shard(2);
     let optimizer = params * OPTIMIZER_BYTES / shard(1);
     let tokens = run.sequence / f64::from(layout.cp.max(1));
-    let per_layer = match run.recompute {
-        Recompute::Full => FULL_RECOMPUTE_ACTIVATION_BYTES * tokens * model.hidden_size,
-        Recompute::Selective => SELECTIVE_ACTIVATION_BYTES * tokens * model.hidden_size / f64::from(layout.tp),
-        // Without recomputation attention keeps its scores too: 5 · heads · s² bytes per
-        // layer, about 5 · s · h extra per token at the usual head size of 128.
-        Recompute::None => {
-            (SELECTIVE_ACTIVATION_BYTES * model.hidden_size + 5.0 * tokens * model.hidden_size / 128.0) * tokens / f64::from(layout.tp)
-        }
-    };
+    let selective = SELECTIVE_ACTIVATION_BYTES * tokens * model.hidden_size / f64::from(layout.tp);
+    let full = FULL_RECOMPUTE_ACTIVATION_BYTES * tokens * model.hidden_size;
     // Interleaving keeps (1 + (pp − 1)/(pp · vp)) times as many activations in flight
     // (Korthikanti et al. 2022, section 4.2.3).
     let pp = f64::from(layout.pp.max(1));
     let vp = f64::from(layout.vp.max(1));
-    let interleave = if layout.vp > 1 { 1.0 + (pp - 1.0) / (pp * vp) } else { 1.0 };
-    let activations = per_layer * model.layers * interleave;
-    let total = weights + gradients + optimizer + activations;
-    TrainMemory { weights, gradients, optimizer, activations, total, usable: hw.memory_bytes * run.memory_utilization }
+    let layers = model.layers * if layout.vp > 1 { 1.0 + (pp - 1.0) / (pp * vp) } else { 1.0 };
+    let states = weights + gradients + optimizer;
+    let usable = hw.memory_bytes * run.memory_utilization;
+    let recomputed = match run.recompute {
+        Recompute::Full => 1.0,
+        Recompute::None | Recompute::Selective => 0.0,
+        // The fewest layers whose full recomputation brings the activations within what the
+        // states leave; all of them where even that does not fit.
+        Recompute::Auto => {
+            let room = usable - states;
+            if selective * layers <= room || selective <= full {
+                0.0
+            } else {
+                ((selective * layers - room) / ((selective - full) * layers)).clamp(0.0, 1.0)
+            }
+        }
+    };
+    let activations = match run.recompute {
+        // Without recomputation attention keeps its scores too: 5 · heads · s² bytes per
+        // layer, about 5 · s · h extra per token at the usual head size of 128.
+        Recompute::None => {
+            (SELECTIVE_ACTIVATION_BYTES * model.hidden_size + 5.0 * tokens * model.hidden_size / 128.0) * tokens / f64::from(layout.tp)
+                * layers
+        }
+        _ => (recomputed * full + (1.0 - recomputed) * selective) * layers,
+    };
+    let total = states + activations;
+    TrainMemory { weights, gradients, optimizer, activations, recomputed, total, usable }
 }
 
 /// One step: see the module doc and docs/training-model.md.
@@ -218,10 +245,11 @@ pub fn step(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &Train
     let tokens = run.global_batch * run.sequence;
     let attention = 3.0 * tokens * (run.sequence / 2.0) * model.attention_flops;
     let model_flops = 6.0 * model.active_params * tokens + attention;
+    // Recomputation repeats the forward pass of the layers recomputed in full (2 FLOPs per
+    // active parameter per token) and attention's everywhere else.
     let recompute = match run.recompute {
-        Recompute::Full => 2.0 * model.active_params * tokens + attention / 3.0,
-        Recompute::Selective => attention / 3.0,
         Recompute::None => 0.0,
+        _ => memory(model, layout, run, hw).recomputed * 2.0 * model.active_params * tokens + attention / 3.0,
     };
     let compute_s = (model_flops + recompute) / (gpus * hw.flops * run.compute_efficiency);
     let micro_batches = (run.global_batch / f64::from(layout.dp.max(1))).max(1.0);
@@ -276,15 +304,17 @@ pub fn step(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &Train
 }
 
 /// The layouts the compiler tries for `gpus` GPUs: tensor parallelism up to the NVLink
-/// domain (powers of two), pipeline stages that divide the layers with every interleaving
-/// that divides a stage's layers, the rest data parallel; experts over the data-parallel
-/// ranks (up to the experts).
+/// domain (powers of two); pipeline depths that divide the layers or are powers of two
+/// (uneven stages, as Llama 3 405B's 16 stages of 126 layers), each with interleavings of
+/// 1, 2, 3, 4, 6, 8 or 12 virtual stages that leave every chunk a layer; the rest data
+/// parallel; experts over as many data-parallel ranks as divide them (up to the experts).
 pub fn candidate_layouts(model: &TrainModel, gpus: u64, domain: u32) -> Vec<TrainLayout> {
     let mut out = Vec::new();
     let layers = model.layers.max(1.0) as u32;
+    let depths: Vec<u32> = (1..=layers.min(128)).filter(|p| layers.is_multiple_of(*p) || p.is_power_of_two()).collect();
     let mut tp = 1u32;
     while tp <= domain.max(1) && u64::from(tp) <= gpus {
-        for pp in (1..=layers.min(128)).filter(|p| layers.is_multiple_of(*p) || *p == 1) {
+        for &pp in &depths {
             let shard = u64::from(tp) * u64::from(pp);
             if !gpus.is_multiple_of(shard) {
                 continue;
@@ -292,8 +322,7 @@ pub fn candidate_layouts(model: &TrainModel, gpus: u64, domain: u32) -> Vec<Trai
             let dp = (gpus / shard) as u32;
             let ep = if model.routed_params() > 0.0 { dp.min(model.experts as u32).max(1) } else { 1 };
             let ep = (1..=ep).rev().find(|e| dp.is_multiple_of(*e)).unwrap_or(1);
-            let per_stage = layers / pp;
-            for vp in (1..=per_stage).filter(|v| per_stage.is_multiple_of(*v) && (pp > 1 || *v == 1)) {
+            for vp in [1u32, 2, 3, 4, 6, 8, 12].into_iter().filter(|v| *v == 1 || (pp > 1 && pp * v <= layers)) {
                 out.push(TrainLayout { tp, pp, dp, ep, cp: 1, vp });
             }
         }
