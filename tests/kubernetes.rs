@@ -1,7 +1,8 @@
 //! Kubernetes manifests: the k8s/ tree of a small example as snapshots, the replica shapes
 //! the acceptance names, and every emitted object validated against its published schema
 //! by tests/k8s/validate.py (kubernetes-validate for core objects, the CRDs in
-//! tests/k8s/crds for Kueue and LeaderWorkerSet), including a check that it can fail.
+//! tests/k8s/crds for Kueue, LeaderWorkerSet, DisaggregatedSet and JobSet), including a
+//! check that it can fail; training jobs as JobSets in a Kueue cohort with the services.
 
 use fabric_cli::build::{BuildOptions, build};
 use fabric_emit::Part;
@@ -66,7 +67,10 @@ fn campus_manifests_keep_a_replica_in_its_nvlink_domain_and_validate() {
     let nodes = std::fs::read_to_string(out.join("k8s/nodes.yaml")).unwrap();
     assert_eq!(nodes.matches("kind: Node\n").count(), 2592);
     let kueue = std::fs::read_to_string(out.join("k8s/kueue.yaml")).unwrap();
-    assert!(kueue.contains("nominalQuota: \"10368\""), "{kueue}");
+    // The agents' 176 GPUs in the inference queue, the rest of the campus for training.
+    assert!(kueue.contains("nominalQuota: \"176\"") && kueue.contains("nominalQuota: \"10192\""), "{kueue}");
+    let job = std::fs::read_to_string(out.join("k8s/post-train.yaml")).unwrap();
+    assert!(job.contains("kind: JobSet\n") && job.contains("parallelism: 2304\n"), "9,216 GPUs on trays of 4:\n{job}");
     let (ok, output) = validate(&out.join("k8s"));
     assert!(ok, "{output}");
     assert!(output.contains(" 0 failed"), "{output}");
@@ -162,4 +166,53 @@ fn words_a_yaml_1_1_reader_would_misread_are_quoted() {
         .output()
         .expect("python3 runs");
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}
+
+#[test]
+fn a_training_job_is_a_jobset_in_a_cohort_that_lets_services_reclaim_their_gpus() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    build_k8s("../examples/training.fabric", &out);
+    let set = std::fs::read_to_string(out.join("k8s/pretrain.yaml")).unwrap();
+    // 2,048 GPUs on 8-GPU nodes: one indexed Job of 256 pods, queued in Kueue.
+    assert!(set.contains("kind: JobSet\n") && set.contains("kueue.x-k8s.io/queue-name: pretrain"), "{set}");
+    assert!(set.contains("        parallelism: 256\n") && set.contains("        completionMode: Indexed\n"), "{set}");
+    assert!(set.contains("value: tp=8,pp=1,dp=256,ep=1,cp=1,vp=1"), "the checked layout reaches the trainer:\n{set}");
+    assert!(set.contains("priorityClassName: fabric-training") && set.contains("restartPolicy: Never"), "{set}");
+    let kueue = std::fs::read_to_string(out.join("k8s/kueue.yaml")).unwrap();
+    assert!(kueue.contains("kind: Cohort\n"), "{kueue}");
+    // The services' 64 GPUs, lent to training while idle and reclaimed by preemption.
+    let inference = &kueue[kueue.find("name: dc-inference").unwrap()..];
+    assert!(inference.contains("nominalQuota: \"64\"") && inference.contains("lendingLimit: \"64\""), "{kueue}");
+    assert!(inference.contains("reclaimWithinCohort: Any"), "{kueue}");
+    let training = &kueue[kueue.find("name: dc-training").unwrap()..];
+    assert!(training.contains("nominalQuota: \"1984\"") && training.contains("borrowingLimit: \"64\""), "{kueue}");
+    assert!(kueue.contains("clusterQueue: dc-training") && kueue.contains("clusterQueue: dc-inference"), "{kueue}");
+    let classes = std::fs::read_to_string(out.join("k8s/priority-classes.yaml")).unwrap();
+    assert!(classes.contains("name: fabric-training") && classes.contains("value: 1000\n"), "{classes}");
+    let (ok, output) = validate(&out.join("k8s"));
+    assert!(ok, "{output}");
+    assert!(output.contains(" 0 failed"), "{output}");
+}
+
+#[test]
+fn a_tensor_parallel_group_wider_than_a_tray_stays_in_its_nvl72_rack() {
+    let scratch = tempfile::tempdir().unwrap();
+    let spec = scratch.path().join("nvl.fabric");
+    std::fs::write(
+        &spec,
+        "import std.nvidia.{GB200_NVL72}\nimport std.models.{Llama_3_1_405B}\n\n\
+         site s {\n  building b {\n    hall h {\n      row r {\n        rack k[1..4]: GB200_NVL72\n      }\n    }\n  }\n}\n\n\
+         training pretrain {\n  model = Llama_3_1_405B\n  precision = bf16\n  placement = s.b.h\n  gpus = 256\n  \
+         parallelism { tp = 16, pp = 4, dp = 4 }\n  zero = 3\n  sequence = 8192 tok\n  global_batch = 256\n  tokens = 1e11 tok\n}\n",
+    )
+    .unwrap();
+    let out = scratch.path().join("out");
+    build_k8s(spec.to_str().unwrap(), &out);
+    let set = std::fs::read_to_string(out.join("k8s/pretrain.yaml")).unwrap();
+    // tp 16 over compute trays of 4 GPUs: slices of 4 pods, each inside one NVL72 rack.
+    assert!(set.contains("kueue.x-k8s.io/podset-slice-size: '4'") || set.contains("kueue.x-k8s.io/podset-slice-size: \"4\""), "{set}");
+    assert!(set.contains("kueue.x-k8s.io/podset-slice-required-topology: topology.fabric-lang.org/rack"), "{set}");
+    let (ok, output) = validate(&out.join("k8s"));
+    assert!(ok, "{output}");
 }

@@ -467,7 +467,7 @@ fn training_table(jobs: &[fabric_emit::report::TrainingReport]) -> String {
             format!("{} ({})", n(t.gpus), n(t.borrowed_gpus)),
             t.parallelism.map_or_else(dash, |p| {
                 let chosen = if t.chosen { " (chosen)" } else { "" };
-                format!("tp {} pp {} dp {} ep {} cp {}{chosen}", p.tp, p.pp, p.dp, p.ep, p.cp)
+                format!("tp {} pp {} dp {} ep {} cp {} vp {}{chosen}", p.tp, p.pp, p.dp, p.ep, p.cp, p.vp)
             }),
             t.memory_per_gpu_bytes.map_or_else(dash, |b| format_quantity(b * 8.0, Dim::INFORMATION)),
             t.step_time_s.map_or_else(dash, |v| format_quantity(v, Dim::TIME)),

@@ -1,15 +1,18 @@
 //! The cluster as Kubernetes sees it: every server a Node with a DNS-safe hostname and its
-//! topology labels, the Kueue topology levels, and every inference service with its
+//! topology labels, the Kueue topology levels, every inference service with its
 //! Kubernetes names, replica shape (pods per replica, GPUs per pod) and the topology level
-//! that keeps a replica together. Names Kubernetes would refuse, or that collide once made
+//! that keeps a replica together, and every training job with its pods and the levels that
+//! keep a tensor-parallel group and the whole job together. Names Kubernetes would refuse, or that collide once made
 //! DNS-safe, are E0802; a replica that cannot be split into equal pods is E0803.
 //!
 //! Naming (docs/artifacts.md): a name part is made DNS-safe by lower-casing it, writing an
 //! index without brackets (`r[1]` → `r1`) and `-` for `_`; hostnames follow the site's
 //! `hostname_format`; label values are the DNS-safe path below the site joined by `.`.
 
+use crate::check::TrainingEstimate;
 use crate::check::slo::ServiceEstimate;
 use crate::check::slo::model::Parallelism;
+use crate::check::training::model::TrainLayout;
 use crate::diagnostic::{Diagnostic, Label, codes};
 use crate::inventory::{DeviceSource, Inventory};
 use crate::network::{Network, TIER_NAMES};
@@ -106,6 +109,35 @@ pub struct ClusterService {
     pub serving: Option<DeclId>,
 }
 
+/// One training job: a JobSet of one pod per node, admitted by Kueue.
+#[derive(Clone, PartialEq, Debug)]
+pub struct ClusterJob {
+    /// The `training` instance.
+    pub instance: InstanceId,
+    /// Its Kubernetes name (JobSet, LocalQueue, file).
+    pub name: String,
+    /// Its namespace (its name).
+    pub namespace: String,
+    /// Pods: one per node.
+    pub pods: u32,
+    /// GPUs per pod.
+    pub gpus_per_pod: u32,
+    /// The layout it runs, as checked (`None` where the training model could not settle one).
+    pub layout: Option<TrainLayout>,
+    /// Pods of one tensor-parallel group, and the topology level that keeps them together.
+    pub tp_pods: u32,
+    /// The level a tensor-parallel group must stay inside.
+    pub tp_level: String,
+    /// The smallest level that holds the whole job, which Kueue should prefer.
+    pub job_level: String,
+    /// GPUs no service takes.
+    pub guaranteed_gpus: u64,
+    /// GPUs borrowed from the services it yields to.
+    pub borrowed_gpus: u64,
+    /// The GPU flavor of its placement.
+    pub gpu_model: Option<String>,
+}
+
 /// The Kubernetes view of a spec.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct Cluster {
@@ -119,6 +151,8 @@ pub struct Cluster {
     pub nodes: Vec<ClusterNode>,
     /// Every inference service.
     pub services: Vec<ClusterService>,
+    /// Every training job.
+    pub jobs: Vec<ClusterJob>,
     /// Names Kubernetes would refuse and replicas it cannot shape.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -166,6 +200,9 @@ struct Builder<'a> {
     net: &'a Network,
     inv: &'a Inventory,
     estimates: &'a [ServiceEstimate],
+    training: &'a [TrainingEstimate],
+    /// Names taken so far, `namespace/name`.
+    names: HashMap<String, InstanceId>,
     cluster: Cluster,
 }
 
@@ -349,63 +386,17 @@ impl Builder<'_> {
         let plant = self.plant;
         let program = &plant.program;
         let node_of: HashMap<InstanceId, usize> = self.cluster.nodes.iter().enumerate().map(|(i, n)| (n.instance, i)).collect();
-        let mut names: HashMap<String, InstanceId> = HashMap::new();
+        let mut names = std::mem::take(&mut self.names);
         for root in plant.roots() {
             if plant.kind(root) != Kind::Inference {
                 continue;
             }
             let decl = plant.get(root).decl;
             let own = plant.name(root);
-            let name = dns_part(&own);
             let serving = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Serving);
             let slo = program.decl(decl).children.iter().copied().find(|&c| program.decl(c).kind == Kind::Slo);
             let namespace = serving.and_then(|s| program.field(s, "namespace")).and_then(|f| f.text().map(str::to_string));
-            let namespace = namespace.unwrap_or_else(|| name.clone());
-            if RESERVED_NAMES.contains(&name.as_str()) {
-                let d = self.error(
-                    codes::E0802,
-                    decl,
-                    format!("the service `{own}` would be written to k8s/{name}.yaml, which holds the {name} manifests"),
-                    "this name".into(),
-                    "rename the service",
-                );
-                self.cluster.diagnostics.push(d);
-                continue;
-            }
-            if !is_dns_label(&name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) || name.len() > 52 {
-                let d = self.error(
-                    codes::E0802,
-                    decl,
-                    format!("the service `{own}` cannot be named `{name}` in Kubernetes"),
-                    "this name".into(),
-                    "a service name starts with a letter and has at most 52 characters (LeaderWorkerSet adds suffixes to its pods' names)",
-                );
-                self.cluster.diagnostics.push(d);
-                continue;
-            }
-            if !is_dns_label(&namespace) {
-                let d = self.error(
-                    codes::E0802,
-                    serving.unwrap_or(decl),
-                    format!("`{namespace}` is not a valid Kubernetes namespace"),
-                    "the namespace is set here".into(),
-                    "a namespace has at most 63 characters from a-z, 0-9 and `-`",
-                );
-                self.cluster.diagnostics.push(d);
-                continue;
-            }
-            if let Some(&other) = names.get(&format!("{namespace}/{name}")) {
-                let d = self.error(
-                    codes::E0802,
-                    decl,
-                    format!("the services `{}` and `{own}` both become `{name}` in namespace `{namespace}`", plant.name(other)),
-                    "this service's name collides".into(),
-                    "rename one of them",
-                );
-                self.cluster.diagnostics.push(d);
-                continue;
-            }
-            names.insert(format!("{namespace}/{name}"), root);
+            let Some((name, namespace)) = self.k8s_name(root, "service", serving, namespace, &mut names) else { continue };
             let tier = match slo.and_then(|s| program.field(s, "tier")).and_then(|f| f.text().map(str::to_string)).as_deref() {
                 Some("human") => ServiceTier::Human,
                 Some(_) => ServiceTier::Agent,
@@ -453,6 +444,132 @@ impl Builder<'_> {
                 serving,
             });
         }
+        self.names = names;
+    }
+
+    /// The Kubernetes name and namespace of a service or training job (`what`), or `None`
+    /// with E0802 where Kubernetes would refuse them or they collide with another's; the
+    /// names taken so far are in `names` (`namespace/name`), and every name is a file of k8s/.
+    fn k8s_name(
+        &mut self,
+        root: InstanceId,
+        what: &str,
+        namespace_decl: Option<DeclId>,
+        namespace: Option<String>,
+        names: &mut HashMap<String, InstanceId>,
+    ) -> Option<(String, String)> {
+        let plant = self.plant;
+        let decl = plant.get(root).decl;
+        let own = plant.name(root);
+        let name = dns_part(&own);
+        let namespace = namespace.unwrap_or_else(|| name.clone());
+        if RESERVED_NAMES.contains(&name.as_str()) {
+            let d = self.error(
+                codes::E0802,
+                decl,
+                format!("the {what} `{own}` would be written to k8s/{name}.yaml, which holds the {name} manifests"),
+                "this name".into(),
+                &format!("rename the {what}"),
+            );
+            self.cluster.diagnostics.push(d);
+            return None;
+        }
+        if !is_dns_label(&name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) || name.len() > 52 {
+            let d = self.error(
+                codes::E0802,
+                decl,
+                format!("the {what} `{own}` cannot be named `{name}` in Kubernetes"),
+                "this name".into(),
+                &format!(
+                    "a {what} name starts with a letter and has at most 52 characters (its controller adds suffixes to its pods' names)"
+                ),
+            );
+            self.cluster.diagnostics.push(d);
+            return None;
+        }
+        if !is_dns_label(&namespace) {
+            let d = self.error(
+                codes::E0802,
+                namespace_decl.unwrap_or(decl),
+                format!("`{namespace}` is not a valid Kubernetes namespace"),
+                "the namespace is set here".into(),
+                "a namespace has at most 63 characters from a-z, 0-9 and `-`",
+            );
+            self.cluster.diagnostics.push(d);
+            return None;
+        }
+        // Every service and job is also a file of k8s/: names collide across namespaces too.
+        if let Some((_, &other)) = names.iter().find(|(k, _)| k.rsplit('/').next() == Some(name.as_str())) {
+            let d = self.error(
+                codes::E0802,
+                decl,
+                format!("`{}` and `{own}` both become `{name}` in Kubernetes", plant.name(other)),
+                format!("this {what}'s name collides"),
+                "rename one of them",
+            );
+            self.cluster.diagnostics.push(d);
+            return None;
+        }
+        names.insert(format!("{namespace}/{name}"), root);
+        Some((name, namespace))
+    }
+
+    /// Every training job: one pod per node of its GPUs (E0803 where they are not whole
+    /// nodes), the level that keeps a tensor-parallel group together, and the one that holds
+    /// the whole job.
+    fn jobs(&mut self) {
+        let plant = self.plant;
+        let node_of: HashMap<InstanceId, usize> = self.cluster.nodes.iter().enumerate().map(|(i, n)| (n.instance, i)).collect();
+        let mut names = std::mem::take(&mut self.names);
+        for estimate in self.training {
+            let root = estimate.instance;
+            let decl = plant.get(root).decl;
+            let Some((name, namespace)) = self.k8s_name(root, "training job", None, None, &mut names) else { continue };
+            let placed: Vec<InstanceId> = plant.placement_gpus(decl).into_iter().take(estimate.gpus as usize).collect();
+            let first =
+                placed.first().and_then(|&g| plant.outermost_node(g)).and_then(|n| node_of.get(&n)).map(|&i| &self.cluster.nodes[i]);
+            let Some(node) = first else { continue };
+            let (gpus_per_node, gpu_model) = (node.gpus, node.gpu_model.clone());
+            let gpus = u32::try_from(estimate.gpus).unwrap_or(u32::MAX);
+            if gpus == 0 || gpus_per_node == 0 {
+                continue;
+            }
+            let (pods, per_pod) = if gpus <= gpus_per_node { (1, gpus) } else { (gpus.div_ceil(gpus_per_node), gpus_per_node) };
+            if gpus > gpus_per_node && !gpus.is_multiple_of(gpus_per_node) {
+                let (file, span) =
+                    plant.program.field_origin(decl, "gpus").unwrap_or((plant.program.decl(decl).file, plant.program.decl(decl).name_span));
+                self.cluster.diagnostics.push(
+                    Diagnostic::error(
+                        codes::E0803,
+                        format!("a training job of {gpus} GPUs cannot be split into pods of equal size on nodes of {gpus_per_node} GPUs"),
+                        Label::new(file, span, format!("{gpus} is not a multiple of {gpus_per_node}")),
+                    )
+                    .with_note("a training job runs one pod per node, each with all of the node's GPUs")
+                    .with_path(plant.name(root))
+                    .with_help(format!("use a multiple of {gpus_per_node}, such as {}", gpus / gpus_per_node * gpus_per_node)),
+                );
+                continue;
+            }
+            let tp = estimate.layout.map_or(1, |l| l.tp.max(1));
+            let tp_pods = tp.div_ceil(per_pod).max(1);
+            let (tp_level, _) = self.level(&placed, tp, tp_pods);
+            let (job_level, _) = self.level(&placed, gpus, pods);
+            self.cluster.jobs.push(ClusterJob {
+                instance: root,
+                name,
+                namespace,
+                pods,
+                gpus_per_pod: per_pod,
+                layout: estimate.layout,
+                tp_pods,
+                tp_level,
+                job_level,
+                guaranteed_gpus: estimate.guaranteed_gpus,
+                borrowed_gpus: estimate.borrowed_gpus,
+                gpu_model,
+            });
+        }
+        self.names = names;
     }
 
     /// The decode (or only) pool and the prefill pool of a service: as its SLO check
@@ -575,10 +692,11 @@ impl Builder<'_> {
 }
 
 /// Builds the Kubernetes view of a checked spec.
-pub fn build(plant: &Plant, net: &Network, inv: &Inventory, estimates: &[ServiceEstimate]) -> Cluster {
-    let mut b = Builder { plant, net, inv, estimates, cluster: Cluster::default() };
+pub fn build(plant: &Plant, net: &Network, inv: &Inventory, estimates: &[ServiceEstimate], training: &[TrainingEstimate]) -> Cluster {
+    let mut b = Builder { plant, net, inv, estimates, training, names: HashMap::new(), cluster: Cluster::default() };
     b.nodes();
     b.services();
+    b.jobs();
     b.cluster
 }
 
@@ -589,5 +707,5 @@ pub fn cluster(db: &dyn salsa::Database, project: crate::source::Project) -> std
     let plant = crate::plant::plant(db, project);
     let network = crate::network::network(db, project);
     let budgets = crate::check::budgets(db, project);
-    std::sync::Arc::new(build(plant, network, crate::inventory::inventory(db, project), &budgets.services))
+    std::sync::Arc::new(build(plant, network, crate::inventory::inventory(db, project), &budgets.services, &budgets.training))
 }

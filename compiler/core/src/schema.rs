@@ -631,6 +631,7 @@ pub static SCHEMAS: &[KindSchema] = &[
             req("tokens", Q(Dim::TOKENS), "Tokens of the whole run."),
             f("checkpoint_every", TIME, "Interval between checkpoints."),
             f("yields_to", Path, "Inference services that may preempt the job's GPUs (LANGUAGE.md 8.3)."),
+            f("image", Str, "Container image of the trainer (Megatron-LM's `pretrain_gpt.py` in its working directory)."),
             def(
                 "zero",
                 Count,

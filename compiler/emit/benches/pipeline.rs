@@ -108,10 +108,11 @@ fn check_slo(bencher: divan::Bencher, size: &str) {
 fn inventory_and_cluster(bencher: divan::Bencher, size: &str) {
     let (db, project) = loaded(size);
     let (plant, net) = (fabric_core::plant::plant(&db, project), fabric_core::pipeline::network(&db, project));
-    let services = fabric_core::pipeline::budgets(&db, project).services.clone();
+    let budgets = fabric_core::pipeline::budgets(&db, project);
+    let (services, training) = (budgets.services.clone(), budgets.training.clone());
     bencher.bench_local(|| {
         let inventory = fabric_core::inventory::build(plant, net);
-        fabric_core::cluster::build(plant, net, &inventory, &services)
+        fabric_core::cluster::build(plant, net, &inventory, &services, &training)
     });
 }
 

@@ -10,8 +10,9 @@
 
 use crate::k8s_api::{
     Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
-    Quantity, ResourceRequirements, ServicePort, ServiceSpec, Toleration,
+    Quantity, ResourceRequirements, ServicePort, ServiceSpec,
 };
+use crate::k8s_api::{Toleration, gpu_toleration, meta, write_docs, yaml};
 use fabric_core::cluster::{Cluster, ClusterPool, ClusterService, ServiceTier};
 use fabric_core::plant::Plant;
 use fabric_core::resolve::Program;
@@ -20,8 +21,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-/// The GPU resource name of NVIDIA's device plugin.
-pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+pub use crate::k8s_api::GPU_RESOURCE;
 /// The image used when a service's `serving` block names none (vLLM, the default engine).
 pub const DEFAULT_IMAGE: &str = "vllm/vllm-openai:latest";
 
@@ -34,31 +34,6 @@ pub fn priority_class(tier: ServiceTier) -> (&'static str, i32) {
         ServiceTier::Agent => ("fabric-agent-facing", 100_000),
         ServiceTier::Human => ("fabric-human-facing", 10_000),
     }
-}
-
-fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
-    ObjectMeta { name: Some(name.to_string()), namespace: namespace.map(str::to_string), ..ObjectMeta::default() }
-}
-
-fn yaml<T: Serialize>(value: &T) -> io::Result<String> {
-    serde_saphyr::to_string(value).map_err(|e| io::Error::other(e.to_string()))
-}
-
-/// Writes YAML documents separated by `---`, each after its comment lines.
-fn write_docs(out: &mut dyn Write, docs: &[(String, String)]) -> io::Result<()> {
-    for (i, (comment, doc)) in docs.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b"---\n")?;
-        }
-        for line in comment.lines() {
-            writeln!(out, "# {line}")?;
-        }
-        out.write_all(doc.as_bytes())?;
-        if !doc.ends_with('\n') {
-            out.write_all(b"\n")?;
-        }
-    }
-    Ok(())
 }
 
 #[derive(Serialize)]
@@ -201,6 +176,7 @@ impl<'a> Kubernetes<'a> {
     pub fn files(&self) -> Vec<String> {
         let mut files: Vec<String> = fabric_core::cluster::RESERVED_NAMES[..4].iter().map(|f| format!("k8s/{f}.yaml")).collect();
         files.extend(self.cluster.services.iter().map(|s| format!("k8s/{}.yaml", s.name)));
+        files.extend(self.cluster.jobs.iter().map(|j| format!("k8s/{}.yaml", j.name)));
         files.push("k8s/kustomization.yaml".into());
         files
     }
@@ -213,16 +189,20 @@ impl<'a> Kubernetes<'a> {
             Some("priority-classes") => self.write_priority_classes(out),
             Some("kueue") => self.write_kueue(out),
             Some("kustomization") => self.write_kustomization(out),
-            Some(name) => match self.cluster.services.iter().find(|s| s.name == name) {
-                Some(service) => self.write_service(service, out),
-                None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{path}`"))),
-            },
+            Some(name) => {
+                match (self.cluster.services.iter().find(|s| s.name == name), self.cluster.jobs.iter().find(|j| j.name == name)) {
+                    (Some(service), _) => self.write_service(service, out),
+                    (None, Some(job)) => crate::k8s_jobs::write_job(self.plant, job, out),
+                    (None, None) => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{path}`"))),
+                }
+            }
             None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{path}`"))),
         }
     }
 
     fn namespaces(&self) -> Vec<String> {
         let mut names: Vec<String> = self.cluster.services.iter().map(|s| s.namespace.clone()).collect();
+        names.extend(self.cluster.jobs.iter().map(|j| j.namespace.clone()));
         names.sort();
         names.dedup();
         names
@@ -234,7 +214,7 @@ impl<'a> Kubernetes<'a> {
             docs.push((String::new(), yaml(&Namespace { metadata: meta(&name, None), ..Namespace::default() })?));
         }
         if docs.is_empty() {
-            out.write_all(b"# No inference service, so no namespace.\n")?;
+            out.write_all(b"# No inference service or training job, so no namespace.\n")?;
         }
         write_docs(out, &docs)
     }
@@ -277,14 +257,17 @@ impl<'a> Kubernetes<'a> {
             };
             docs.push((String::new(), yaml(&object)?));
         }
+        if !self.cluster.jobs.is_empty() {
+            docs.push((String::new(), yaml(&crate::k8s_jobs::training_priority_class())?));
+        }
         if docs.is_empty() {
-            out.write_all(b"# No inference service, so no priority class.\n")?;
+            out.write_all(b"# No inference service or training job, so no priority class.\n")?;
         }
         write_docs(out, &docs)
     }
 
     fn flavor_name(&self, model: &str) -> String {
-        format!("{}-{model}", self.cluster.site)
+        crate::k8s_api::flavor_name(&self.cluster.site, model)
     }
 
     fn write_kueue(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -315,14 +298,15 @@ impl<'a> Kubernetes<'a> {
                 spec: ResourceFlavorSpec {
                     node_labels: BTreeMap::from([(format!("{prefix}/gpu"), model.clone())]),
                     topology_name: c.site.clone(),
-                    tolerations: vec![Toleration {
-                        key: Some(GPU_RESOURCE.into()),
-                        operator: Some("Exists".into()),
-                        effect: Some("NoSchedule".into()),
-                    }],
+                    tolerations: vec![gpu_toleration()],
                 },
             };
             docs.push((String::new(), yaml(&flavor)?));
+        }
+        if !c.jobs.is_empty() {
+            let gpus: BTreeMap<String, u64> = by_model.iter().map(|(m, v)| (m.clone(), v.0)).collect();
+            docs.extend(crate::k8s_jobs::cohort_queues(c, &gpus)?);
+            return write_docs(out, &docs);
         }
         let cpu_known = by_model.values().all(|v| v.1.is_some());
         let memory_known = by_model.values().all(|v| v.2.is_some());
@@ -516,11 +500,8 @@ impl<'a> Kubernetes<'a> {
             spec: Some(PodSpec {
                 containers: vec![container],
                 priority_class_name: Some(priority_class(s.tier).0.into()),
-                tolerations: Some(vec![Toleration {
-                    key: Some(GPU_RESOURCE.into()),
-                    operator: Some("Exists".into()),
-                    effect: Some("NoSchedule".into()),
-                }]),
+                tolerations: Some(vec![gpu_toleration()]),
+                restart_policy: None,
             }),
         }
     }

@@ -3,10 +3,11 @@
 //! fields in alphabetical order, unset ones left out), and the tests validate every
 //! manifest against the published schemas (tests/k8s/validate.py). The k8s-openapi crate
 //! typed these before; it was the largest single cost of a cold build (16 % of a clean
-//! `cargo clippy`) for the dozen objects Fabric writes.
+//! `cargo clippy`) for the dozen objects Fabric writes. The helpers at the end write them.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 /// `metadata` of an object.
 #[derive(Serialize, Default, Clone)]
@@ -166,6 +167,9 @@ pub struct PodSpec {
     /// Taints it tolerates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tolerations: Option<Vec<Toleration>>,
+    /// `Never` or `OnFailure` for a Job's pods (unset: Kubernetes' `Always`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
 }
 
 /// A container.
@@ -217,4 +221,44 @@ pub struct ResourceRequirements {
     /// Its limits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<BTreeMap<String, Quantity>>,
+}
+
+/// The GPU resource name of NVIDIA's device plugin.
+pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
+
+/// The ResourceFlavor of a GPU model on a site.
+pub fn flavor_name(site: &str, model: &str) -> String {
+    format!("{site}-{model}")
+}
+
+/// Tolerates the taint GPU nodes carry.
+pub fn gpu_toleration() -> Toleration {
+    Toleration { key: Some(GPU_RESOURCE.into()), operator: Some("Exists".into()), effect: Some("NoSchedule".into()) }
+}
+
+/// Metadata with a name and, for namespaced objects, a namespace.
+pub fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
+    ObjectMeta { name: Some(name.to_string()), namespace: namespace.map(str::to_string), ..ObjectMeta::default() }
+}
+
+/// One object as YAML (serde-saphyr).
+pub fn yaml<T: Serialize>(value: &T) -> io::Result<String> {
+    serde_saphyr::to_string(value).map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Writes YAML documents separated by `---`, each after its comment lines.
+pub fn write_docs(out: &mut dyn Write, docs: &[(String, String)]) -> io::Result<()> {
+    for (i, (comment, doc)) in docs.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b"---\n")?;
+        }
+        for line in comment.lines() {
+            writeln!(out, "# {line}")?;
+        }
+        out.write_all(doc.as_bytes())?;
+        if !doc.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
 }

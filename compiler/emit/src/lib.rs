@@ -8,6 +8,7 @@ pub mod cabling;
 pub mod json;
 pub mod k8s;
 pub mod k8s_api;
+pub mod k8s_jobs;
 pub mod report;
 pub mod sim;
 

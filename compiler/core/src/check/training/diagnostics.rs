@@ -55,44 +55,36 @@ impl Job<'_> {
         .with_help("set the missing figures, or use the model and GPU entries of the standard library")
     }
 
-    /// E1004: the written layout does not multiply to `gpus`, experts do not divide the
-    /// data-parallel ranks, or there are more virtual stages than layers.
-    pub(super) fn bad_layout(&self, l: &TrainLayout, at: DeclId, gpus: u64, layers: f64) -> Diagnostic {
+    /// E1004: the written layout does not split the job's GPUs as [`super::model::layout_problem`] says.
+    pub(super) fn bad_layout(&self, l: &TrainLayout, at: DeclId, gpus: u64, problem: &str) -> Diagnostic {
         let d = self.program.decl(at);
-        let (message, help) = if l.gpus() != gpus {
-            (
-                format!(
-                    "training `{}`: tp × pp × dp × cp = {} × {} × {} × {} = {} GPUs; the job has {}",
-                    self.name,
-                    l.tp,
-                    l.pp,
-                    l.dp,
-                    l.cp,
-                    count(l.gpus()),
-                    count(gpus)
-                ),
-                match gpus.checked_div(u64::from(l.tp) * u64::from(l.pp) * u64::from(l.cp)) {
-                    Some(dp) if dp > 0 && dp * u64::from(l.tp) * u64::from(l.pp) * u64::from(l.cp) == gpus => {
-                        format!("use dp = {dp}, or set gpus = {}", count(l.gpus()))
-                    }
-                    _ => format!("choose degrees whose product is {}, or set gpus = {}", count(gpus), count(l.gpus())),
-                },
-            )
-        } else if !l.dp.is_multiple_of(l.ep.max(1)) {
-            (
-                format!("training `{}`: ep = {} does not divide dp = {}", self.name, l.ep, l.dp),
-                "experts are spread over data-parallel ranks: choose an ep that divides dp".to_string(),
-            )
+        let others = u64::from(l.tp) * u64::from(l.pp) * u64::from(l.cp);
+        let help = if l.gpus() != gpus {
+            match gpus.checked_div(others) {
+                Some(dp) if dp > 0 && dp * others == gpus => format!("use dp = {dp}, or set gpus = {}", count(l.gpus())),
+                _ => format!("choose degrees whose product is {}, or set gpus = {}", count(gpus), count(l.gpus())),
+            }
         } else {
-            (
-                format!("training `{}`: pp × vp = {} × {} chunks are more than the model's {} layers", self.name, l.pp, l.vp, layers),
-                "each virtual stage holds at least one layer: choose pp × vp ≤ layers, or vp = 1".to_string(),
-            )
+            "leave `parallelism` out and the compiler picks the fastest layout that fits (docs/training-model.md)".to_string()
         };
-        Diagnostic::error(codes::E1004, message, Label::new(d.file, d.name_span, "this layout"))
+        Diagnostic::error(codes::E1004, format!("training `{}`: {problem}", self.name), Label::new(d.file, d.name_span, "this layout"))
             .with_label(self.label(self.decl, "gpus", "the job's GPUs"))
+            .with_note("tp × pp × dp × cp must be the job's GPUs, tp stay inside an NVLink domain, ep divide dp and the experts, pp × vp not exceed the layers, and dp divide the global batch")
             .with_path(self.name.clone())
             .with_help(help)
+    }
+
+    /// E1004: no layout of the job's GPUs gives every data-parallel rank whole sequences.
+    pub(super) fn no_layout(&self, gpus: u64, global_batch: f64) -> Diagnostic {
+        Diagnostic::error(
+            codes::E1004,
+            format!("training `{}`: no layout of {} GPUs splits a global batch of {global_batch} sequences evenly", self.name, count(gpus)),
+            self.label(self.decl, "global_batch", "this batch"),
+        )
+        .with_label(self.label(self.decl, "gpus", "these GPUs"))
+        .with_note("the compiler tries tensor parallelism up to the NVLink domain and pipelines up to 128 stages; the data-parallel ranks left must divide the global batch")
+        .with_path(self.name.clone())
+        .with_help("use a global batch with more factors of two, or write `parallelism` yourself")
     }
 
     /// E1001: the model's state and activations exceed a GPU's memory at `layout`.
@@ -111,7 +103,20 @@ impl Job<'_> {
         };
         let help = match fits {
             Some(l) => format!("use `parallelism {{ {} }}`, the fastest layout that fits", layout_text(&l)),
-            None => "add GPUs, raise `zero`, use `recompute = full`, or shorten the sequence".to_string(),
+            None => {
+                let mut ways = vec!["add GPUs".to_string()];
+                if layout.dp > 1 && run.zero < 3 {
+                    ways.push(format!("raise `zero` (now {}) to shard more state over the {} data-parallel ranks", run.zero, layout.dp));
+                }
+                if m.recomputed < 1.0 && run.recompute != super::model::Recompute::None {
+                    ways.push("use `recompute = auto` or `full`".to_string());
+                }
+                if run.recompute == super::model::Recompute::None {
+                    ways.push("recompute activations (`recompute = auto`)".to_string());
+                }
+                ways.push("use more pipeline or tensor parallelism".to_string());
+                ways.join(", ")
+            }
         };
         Diagnostic::error(
             codes::E1001,

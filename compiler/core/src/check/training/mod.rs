@@ -120,20 +120,23 @@ impl<'a> Job<'a> {
     /// The GPU and links of the job's first `count` GPUs, or what is missing.
     fn hardware(&self, count: usize) -> Result<TrainHardware, Vec<String>> {
         let mine: Vec<InstanceId> = self.gpus.iter().copied().take(count).collect();
-        let Some(&first) = mine.first() else { return Err(vec!["GPUs under the placement".to_string()]) };
+        let Some(&first) = mine.first() else { return Err(vec!["`gpus` above 0".to_string()]) };
         let num = |field: &str| self.plant.field(first, field).and_then(|f| f.number());
         let mut missing = Vec::new();
-        for field in ["memory", "fp8"] {
-            if num(field).is_none() {
-                missing.push(format!("the GPU's `{field}`"));
-            }
+        let precision = self.text("precision");
+        // BF16 and FP16 peak: the GPU's `bf16`, else half its `fp8`.
+        let bf16 = num("bf16").or(num("fp8").map(|f| f / 2.0));
+        let flops = if precision == "fp8" { num("fp8") } else { bf16 };
+        if num("memory").is_none() {
+            missing.push("the GPU's `memory`".to_string());
+        }
+        if flops.is_none() || bf16.is_none() {
+            missing.push(if precision == "fp8" { "the GPU's `fp8`" } else { "the GPU's `bf16` (or `fp8`)" }.to_string());
         }
         if !missing.is_empty() {
             return Err(missing);
         }
-        let fp8 = num("fp8").unwrap_or(0.0);
-        let precision = self.text("precision");
-        let flops = if precision == "fp8" { fp8 } else { fp8 / 2.0 };
+        let (flops, bf16) = (flops.unwrap_or(0.0), bf16.unwrap_or(0.0));
         let domain =
             self.plant.nvlink_domain(first).map_or(1, |d| self.plant.subtree(d).filter(|&i| self.plant.kind(i) == Kind::Gpu).count());
         let mut nic_bps = f64::INFINITY;
@@ -155,15 +158,29 @@ impl<'a> Job<'a> {
         if nodes.len() > 1 && !(nic_bps.is_finite() && nic_bps > 0.0) {
             return Err(vec!["NICs with a `speed` on the job's nodes (its GPUs span nodes)".to_string()]);
         }
+        let nvlink = num("nvlink_bw").map(|b| b / 2.0 / 8.0);
+        if nvlink.is_none() && domain > 1 {
+            return Err(vec!["the GPU's `nvlink_bw` (its NVLink domain holds several GPUs)".to_string()]);
+        }
+        // Inside one node data-parallel and pipeline traffic stays on NVLink.
+        let nvlink = nvlink.unwrap_or(0.0);
+        if nodes.len() <= 1 {
+            nic_bps = nvlink * 8.0;
+        }
         let buildings: BTreeSet<InstanceId> = mine.iter().filter_map(|&g| self.plant.ancestor(g, Kind::Building)).collect();
         let (mut campus, mut latency) = (f64::INFINITY, 0.0);
         let list: Vec<InstanceId> = buildings.iter().copied().collect();
         for (i, &a) in list.iter().enumerate() {
             for &b in &list[i + 1..] {
                 let capacity = self.network.links.iter().filter(|l| l.joins(a, b)).filter_map(|l| l.capacity_bps).fold(0.0, f64::max);
-                if capacity > 0.0 {
-                    campus = campus.min(capacity / 8.0);
+                if capacity <= 0.0 {
+                    return Err(vec![format!(
+                        "a campus `link` with a `capacity` between `{}` and `{}` (the job spans both)",
+                        self.plant.path(a),
+                        self.plant.path(b)
+                    )]);
                 }
+                campus = campus.min(capacity / 8.0);
             }
         }
         if nodes.len() > 1 {
@@ -173,8 +190,8 @@ impl<'a> Job<'a> {
         Ok(TrainHardware {
             memory_bytes: num("memory").unwrap_or(0.0) / 8.0,
             flops,
-            bf16_flops: fp8 / 2.0,
-            nvlink_bw: num("nvlink_bw").map_or(0.0, |b| b / 2.0 / 8.0),
+            bf16_flops: bf16,
+            nvlink_bw: nvlink,
             nic_bw: if nic_bps.is_finite() { nic_bps / 8.0 } else { 0.0 },
             domain_gpus: domain as f64,
             net_latency_s: latency,
@@ -193,6 +210,14 @@ impl<'a> Job<'a> {
             v.unwrap_or(0.0)
         };
         let (sequence, global_batch, tokens) = (need("sequence"), need("global_batch"), need("tokens"));
+        let efficiency = self.number(Some(self.decl), "compute_efficiency").unwrap_or(model::COMPUTE_EFFICIENCY);
+        for (value, what) in
+            [(sequence, "`sequence`"), (global_batch, "`global_batch`"), (tokens, "`tokens`"), (efficiency, "`compute_efficiency`")]
+        {
+            if missing.is_empty() && value <= 0.0 {
+                missing.push(format!("{what} above 0"));
+            }
+        }
         if !missing.is_empty() {
             return Err(missing);
         }
@@ -208,7 +233,7 @@ impl<'a> Job<'a> {
                 _ => Recompute::Auto,
             },
             memory_utilization: 0.9,
-            compute_efficiency: self.number(Some(self.decl), "compute_efficiency").unwrap_or(model::COMPUTE_EFFICIENCY),
+            compute_efficiency: efficiency,
         })
     }
 
@@ -256,7 +281,7 @@ impl<'a> Job<'a> {
                 return out;
             }
         };
-        let fastest = model::candidate_layouts(&model, gpus, hw.domain_gpus as u32)
+        let fastest = model::candidate_layouts(&model, gpus, hw.domain_gpus as u32, run.global_batch)
             .into_iter()
             .filter(|l| {
                 let m = model::memory(&model, l, &run, &hw);
@@ -265,9 +290,8 @@ impl<'a> Job<'a> {
             .min_by(|a, b| model::step(&model, a, &run, &hw).total_s.total_cmp(&model::step(&model, b, &run, &hw).total_s));
         let (layout, chosen) = match self.asked_layout() {
             Some((l, at)) => {
-                let chunks = u64::from(l.pp) * u64::from(l.vp);
-                if l.gpus() != gpus || !l.dp.is_multiple_of(l.ep.max(1)) || (l.vp > 1 && chunks as f64 > model.layers) {
-                    diagnostics.push(self.bad_layout(&l, at, gpus, model.layers));
+                if let Some(problem) = model::layout_problem(&model, &l, &run, gpus, hw.domain_gpus as u32) {
+                    diagnostics.push(self.bad_layout(&l, at, gpus, &problem));
                     return out;
                 }
                 (l, false)
@@ -276,10 +300,16 @@ impl<'a> Job<'a> {
                 Some(l) => (l, true),
                 None => {
                     // Nothing fits: report the layout that needs the least memory.
-                    let least = model::candidate_layouts(&model, gpus, hw.domain_gpus as u32)
+                    let least = model::candidate_layouts(&model, gpus, hw.domain_gpus as u32, run.global_batch)
                         .into_iter()
                         .min_by(|a, b| model::memory(&model, a, &run, &hw).total.total_cmp(&model::memory(&model, b, &run, &hw).total));
+                    if least.is_none() {
+                        diagnostics.push(self.no_layout(gpus, run.global_batch));
+                    }
                     if let Some(l) = least {
+                        out.layout = Some(l);
+                        out.chosen = true;
+                        out.memory = Some(model::memory(&model, &l, &run, &hw));
                         diagnostics.push(self.does_not_fit(&model, &l, &run, &hw, None));
                     }
                     return out;
@@ -311,7 +341,7 @@ impl<'a> Job<'a> {
         out.flops_per_gpu = Some(flops_per_gpu);
         out.mfu = Some(flops_per_gpu / hw.bf16_flops);
         out.time_to_train_s = Some(time);
-        out.energy_j = Some(power * time * pue);
+        out.energy_j = (power > 0.0).then_some(power * time * pue);
         // The link sets the pace where the step's gradients take longer to cross it than
         // the step's computation, which they would otherwise hide behind.
         if step.cross_building_bytes > 0.0 && step.cross_building_bytes / hw.campus_bw > step.compute_s {

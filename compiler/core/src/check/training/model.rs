@@ -196,12 +196,19 @@ pub fn params_per_gpu(model: &TrainModel, layout: &TrainLayout) -> f64 {
 /// data parallelism as the ZeRO stage says; activations of one sequence (split over cp) per
 /// layer, for the L / pp layers of a stage and the pp micro-batches 1F1B keeps in flight.
 pub fn memory(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &TrainHardware) -> TrainMemory {
-    let params = params_per_gpu(model, layout);
+    // ZeRO shards the shared parameters' state over dp, the routed experts' over the dp / ep
+    // ranks that hold the same experts.
+    let shard_tp_pp = f64::from(layout.tp) * f64::from(layout.pp);
+    let routed = model.routed_params() / (shard_tp_pp * f64::from(layout.ep.max(1)));
+    let shared = params_per_gpu(model, layout) - routed;
     let dp = f64::from(layout.dp.max(1));
-    let shard = |stage: u32| if run.zero >= stage { dp } else { 1.0 };
-    let weights = params * WEIGHT_BYTES / shard(3);
-    let gradients = params * WEIGHT_BYTES / shard(2);
-    let optimizer = params * OPTIMIZER_BYTES / shard(1);
+    let expert_dp = (dp / f64::from(layout.ep.max(1))).max(1.0);
+    let sharded = |stage: u32, bytes: f64| {
+        if run.zero >= stage { bytes * (shared / dp + routed / expert_dp) } else { bytes * (shared + routed) }
+    };
+    let weights = sharded(3, WEIGHT_BYTES);
+    let gradients = sharded(2, WEIGHT_BYTES);
+    let optimizer = sharded(1, OPTIMIZER_BYTES);
     let tokens = run.sequence / f64::from(layout.cp.max(1));
     let selective = SELECTIVE_ACTIVATION_BYTES * tokens * model.hidden_size / f64::from(layout.tp);
     let full = FULL_RECOMPUTE_ACTIVATION_BYTES * tokens * model.hidden_size;
@@ -303,12 +310,37 @@ pub fn step(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &Train
     TrainStep { model_flops, compute_s, bubble_s, tp_s, pp_s, dp_s, ep_s, total_s, cross_building_bytes }
 }
 
+/// What is wrong with a layout for `gpus` GPUs, if anything: its degrees must multiply to
+/// the GPUs, tensor parallelism stay inside the NVLink domain, `ep` divide `dp` and the
+/// experts, `pp × vp` not exceed the layers, and `dp` divide the global batch (every rank
+/// takes whole sequences).
+pub fn layout_problem(model: &TrainModel, l: &TrainLayout, run: &TrainRun, gpus: u64, domain: u32) -> Option<String> {
+    let layers = model.layers.max(1.0) as u64;
+    let batch = run.global_batch.max(0.0) as u64;
+    if l.gpus() != gpus {
+        Some(format!("tp × pp × dp × cp = {} × {} × {} × {} = {} GPUs; the job has {gpus}", l.tp, l.pp, l.dp, l.cp, l.gpus()))
+    } else if l.tp > domain.max(1) {
+        Some(format!("tp = {} is more than the {} GPUs of an NVLink domain", l.tp, domain.max(1)))
+    } else if !l.dp.is_multiple_of(l.ep.max(1)) {
+        Some(format!("ep = {} does not divide dp = {}", l.ep, l.dp))
+    } else if model.experts > 0.0 && !(model.experts.max(1.0) as u32).is_multiple_of(l.ep.max(1)) {
+        Some(format!("ep = {} does not divide the model's {} experts", l.ep, model.experts))
+    } else if u64::from(l.pp) * u64::from(l.vp) > layers {
+        Some(format!("pp × vp = {} × {} stages are more than the model's {layers} layers", l.pp, l.vp))
+    } else if batch == 0 || !batch.is_multiple_of(u64::from(l.dp)) {
+        Some(format!("dp = {} does not divide the global batch of {batch} sequences", l.dp))
+    } else {
+        None
+    }
+}
+
 /// The layouts the compiler tries for `gpus` GPUs: tensor parallelism up to the NVLink
 /// domain (powers of two); pipeline depths that divide the layers or are powers of two
 /// (uneven stages, as Llama 3 405B's 16 stages of 126 layers), each with interleavings of
 /// 1, 2, 3, 4, 6, 8 or 12 virtual stages that leave every chunk a layer; the rest data
-/// parallel; experts over as many data-parallel ranks as divide them (up to the experts).
-pub fn candidate_layouts(model: &TrainModel, gpus: u64, domain: u32) -> Vec<TrainLayout> {
+/// parallel where it divides the global batch; experts over as many data-parallel ranks as
+/// divide both them and the experts.
+pub fn candidate_layouts(model: &TrainModel, gpus: u64, domain: u32, global_batch: f64) -> Vec<TrainLayout> {
     let mut out = Vec::new();
     let layers = model.layers.max(1.0) as u32;
     let depths: Vec<u32> = (1..=layers.min(128)).filter(|p| layers.is_multiple_of(*p) || p.is_power_of_two()).collect();
@@ -321,7 +353,11 @@ pub fn candidate_layouts(model: &TrainModel, gpus: u64, domain: u32) -> Vec<Trai
             }
             let dp = (gpus / shard) as u32;
             let ep = if model.routed_params() > 0.0 { dp.min(model.experts as u32).max(1) } else { 1 };
-            let ep = (1..=ep).rev().find(|e| dp.is_multiple_of(*e)).unwrap_or(1);
+            let experts = model.experts.max(1.0) as u32;
+            let ep = (1..=ep).rev().find(|e| dp.is_multiple_of(*e) && experts.is_multiple_of(*e)).unwrap_or(1);
+            if dp == 0 || !(global_batch as u64).is_multiple_of(u64::from(dp)) {
+                continue;
+            }
             for vp in [1u32, 2, 3, 4, 6, 8, 12].into_iter().filter(|v| *v == 1 || (pp > 1 && pp * v <= layers)) {
                 out.push(TrainLayout { tp, pp, dp, ep, cp: 1, vp });
             }
@@ -421,7 +457,7 @@ mod tests {
 
     #[test]
     fn candidates_split_gpus_exactly() {
-        let c = candidate_layouts(&dense(), 64, 8);
+        let c = candidate_layouts(&dense(), 64, 8, 64.0);
         assert!(!c.is_empty() && c.iter().all(|l| l.gpus() == 64 && l.tp <= 8));
         assert!(c.contains(&TrainLayout { tp: 8, pp: 2, dp: 4, ep: 1, cp: 1, vp: 1 }));
     }
