@@ -65,6 +65,48 @@ fn hover_on_a_rack_type_shows_its_fields_and_power() {
 }
 
 #[test]
+fn hover_on_a_training_job_shows_its_step_time_and_mfu() {
+    let text = "import std.nvidia.{DGX_H100, ConnectX_7}
+import std.models.{Llama_3_1_70B}
+
+node H100_IB: DGX_H100 {
+  nic nic[1..8]: ConnectX_7
+}
+
+rack Pod {
+  units = 48 U
+  node n[1..4]: H100_IB
+}
+
+site s {
+  building b {
+    hall h {
+      row r {
+        rack k[1..4]: Pod
+      }
+    }
+  }
+}
+
+training pre$0train {
+  model = Llama_3_1_70B
+  precision = bf16
+  placement = s.b.h
+  gpus = 128
+  sequence = 8192 tok
+  global_batch = 256
+  tokens = 1e11 tok
+}
+";
+    let (mut ws, key, offset, dir) = fixture(text);
+    let hover = features::hover(&mut ws, &key, offset).unwrap();
+    let HoverContents::Markup(markup) = hover.contents else { panic!("markdown hover") };
+    assert!(markup.value.contains("- step: ") && markup.value.contains("- MFU: "), "{}", markup.value);
+    let folder = std::fs::canonicalize(dir.path()).unwrap();
+    snapshot("hover-training-job", &markup.value.replace(&folder.to_string_lossy().into_owned(), "<folder>"));
+}
+
+#[test]
 fn definition_of_a_rack_type_is_its_declaration() {
     let (mut ws, key, offset, _dir) = fixture(SITE);
     let location = features::definition(&mut ws, &key, offset).unwrap();

@@ -54,8 +54,42 @@ pub fn hover(ws: &mut Workspace, key: &str, offset: u32) -> Option<Hover> {
     })
 }
 
+/// A training job's figures: layout, memory, step and its parts, MFU, time to train and
+/// shared GPUs (docs/training-model.md); what the model could not estimate is left out.
+fn training_lines(t: &fabric_core::check::TrainingEstimate) -> Vec<String> {
+    let time = |s: f64| format_quantity(s, Dim::TIME);
+    let mut lines = Vec::new();
+    if let Some(l) = t.layout {
+        let chosen = if t.chosen { " (chosen by the compiler)" } else { "" };
+        lines.push(format!("- layout{chosen}: {}", fabric_core::check::training::layout_text(&l)));
+    }
+    if let Some(m) = t.memory {
+        let b = |x: f64| format_quantity(x * 8.0, Dim::INFORMATION);
+        lines.push(format!("- memory per GPU: {} of {} usable", b(m.total), b(m.usable)));
+    }
+    if let Some(s) = t.step {
+        lines.push(format!(
+            "- step: {} = compute {} + bubble {} + exposed communication {}",
+            time(s.total_s),
+            time(s.compute_s),
+            time(s.bubble_s),
+            time(s.total_s - s.compute_s - s.bubble_s)
+        ));
+    }
+    if let (Some(mfu), Some(flops)) = (t.mfu, t.flops_per_gpu) {
+        lines.push(format!("- MFU: {:.1} % ({} per GPU)", mfu * 100.0, format_quantity(flops, Dim::COMPUTE_RATE)));
+    }
+    if let Some(s) = t.time_to_train_s {
+        lines.push(format!("- time to train: {}", time(s)));
+    }
+    if t.borrowed_gpus > 0 {
+        lines.push(format!("- GPUs: {} guaranteed, {} borrowed from the services it yields to", t.guaranteed_gpus, t.borrowed_gpus));
+    }
+    lines
+}
+
 /// A declaration: its header, doc, where it is defined, its fields, and for instances the
-/// IT power of each against its limit.
+/// IT power of each against its limit, and a training job's figures.
 fn describe_decl(ws: &Workspace, project: Project, program: &Program, id: DeclId) -> String {
     let d = program.decl(id);
     let name = d.name.clone().unwrap_or_default();
@@ -107,6 +141,9 @@ fn describe_decl(ws: &Workspace, project: Project, program: &Program, id: DeclId
         }
         if instances.len() > 8 {
             lines.push(format!("- … {} more", instances.len() - 8));
+        }
+        for t in budgets.training.iter().filter(|t| instances.contains(&t.instance)) {
+            lines.extend(training_lines(t));
         }
         if !lines.is_empty() {
             out.push_str("\n\n");
