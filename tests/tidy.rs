@@ -301,3 +301,19 @@ fn no_file_over_900_lines_and_no_function_over_200() {
     }
     assert!(long.is_empty(), "too long: {long:#?}");
 }
+
+/// Every block kind of the schema is highlighted by the Emacs and VS Code packages, whose
+/// keyword lists are written by hand.
+#[test]
+fn editor_packages_know_every_block_kind() {
+    let emacs = std::fs::read_to_string("../editors/emacs/fabric-mode.el").unwrap();
+    let vscode = std::fs::read_to_string("../editors/vscode/syntaxes/fabric.tmLanguage.json").unwrap();
+    for kind in fabric_core::schema::Kind::ALL {
+        let name = kind.name();
+        assert!(emacs.contains(&format!("\"{name}\"")), "editors/emacs/fabric-mode.el lacks the kind `{name}`");
+        assert!(
+            vscode.contains(&format!("|{name}|")) || vscode.contains(&format!("({name}|")) || vscode.contains(&format!("|{name})")),
+            "the VS Code grammar lacks the kind `{name}`"
+        );
+    }
+}

@@ -22,7 +22,10 @@ fn language_example_parses_cleanly() {
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(kinds, ["import", "import", "import", "const", "site", "rack", "link", "fabric", "fabric", "inference", "assert", "training"]);
+    assert_eq!(
+        kinds,
+        ["import", "import", "import", "const", "site", "rack", "link", "fabric", "fabric", "inference", "assert", "training"]
+    );
     let Member::Block(rack) = &parse.file.members[5] else { unreachable!() };
     assert_eq!(rack.doc.as_deref(), Some("An empty 48 U network rack with a 60 kW envelope."));
     let Member::Assert(assert) = &parse.file.members[10] else { unreachable!() };
