@@ -87,3 +87,21 @@ fn a_job_that_yields_borrows_the_services_gpus() {
     let (codes, _, rendered) = check_text("train-no-yield", &without);
     assert_eq!(codes, ["E1005"], "{rendered}");
 }
+
+#[test]
+fn an_oversubscribed_fabric_slows_data_parallel_traffic_across_leaves() {
+    let spec = |ratio: &str| {
+        one_hall(8).replace("import std.nvidia.{DGX_H100, ConnectX_7}", "import std.nvidia.{DGX_H100, ConnectX_7, QM9700}")
+            + &format!(
+                "fabric ib {{\n  topology = fat_tree\n  tiers = 2\n  endpoints = s.**.nic\n  leaf = QM9700\n  spine = QM9700\n  oversubscription = {ratio}\n}}\n\n\
+                 training pretrain {{\n  model = Llama_3_1_70B\n  precision = bf16\n  placement = s.b.h\n  gpus = 256\n  parallelism {{ tp = 8, pp = 1, dp = 32 }}\n  sequence = 4096 tok\n  global_batch = 32\n  tokens = 1e10 tok\n}}\n"
+            )
+    };
+    let (codes, full, rendered) = check_text("train-fabric-1", &spec("1"));
+    assert!(codes.is_empty(), "{rendered}");
+    let (codes, thin, rendered) = check_text("train-fabric-3", &spec("3"));
+    assert!(codes.is_empty(), "{rendered}");
+    let dp = |r: &fabric_emit::report::Report| r.training[0].step_parts_s.unwrap().data_parallel;
+    // 256 NICs over leaves of fewer downlinks: the gradients cross uplinks a third as wide.
+    assert!(dp(&thin) > 2.0 * dp(&full), "{} vs {}", dp(&thin), dp(&full));
+}

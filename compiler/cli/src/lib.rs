@@ -476,7 +476,25 @@ fn training_table(jobs: &[fabric_emit::report::TrainingReport]) -> String {
             t.energy_j.map_or_else(dash, |e| format_quantity(e, Dim::ENERGY)),
         ]);
     }
-    table(&rows)
+    let mut out = table(&rows);
+    for t in jobs {
+        let Some(p) = t.step_parts_s else { continue };
+        let q = |v: f64| format_quantity(v, Dim::TIME);
+        out.push_str(&format!(
+            "  {}: step = compute {} + bubble {} + tensor-parallel {} + pipeline {} + data-parallel {} + expert {}; {} across campus links per step; {} GPUs guaranteed, {} borrowed\n",
+            t.name,
+            q(p.compute),
+            q(p.bubble),
+            q(p.tensor_parallel),
+            q(p.pipeline),
+            q(p.data_parallel),
+            q(p.expert_parallel),
+            t.cross_building_bytes_per_step.map_or_else(dash, |b| format_quantity(b * 8.0, Dim::INFORMATION)),
+            n(t.guaranteed_gpus),
+            n(t.borrowed_gpus)
+        ));
+    }
+    out
 }
 
 /// Left-aligned columns separated by two spaces.

@@ -343,6 +343,8 @@ pub struct TrainingReport {
     pub step_time_s: Option<f64>,
     /// The step's exposed communication and pipeline bubble in seconds.
     pub exposed_comm_s: Option<f64>,
+    /// The step's parts in seconds (beyond LANGUAGE.md 8.6: docs/language.md).
+    pub step_parts_s: Option<StepParts>,
     /// Tokens trained per second.
     pub tokens_per_s: Option<f64>,
     /// Model TFLOP/s per GPU (the key names the unit: 10^12 FLOP/s).
@@ -359,6 +361,23 @@ pub struct TrainingReport {
     pub guaranteed_gpus: u64,
     /// GPUs borrowed from the services it yields to.
     pub borrowed_gpus: u64,
+}
+
+/// The parts of a training step, seconds: they sum to `step_time_s`.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize)]
+pub struct StepParts {
+    /// Computation, recomputation included.
+    pub compute: f64,
+    /// The pipeline bubble.
+    pub bubble: f64,
+    /// Exposed tensor-parallel all-reduces.
+    pub tensor_parallel: f64,
+    /// Pipeline sends.
+    pub pipeline: f64,
+    /// Exposed data-parallel gradient traffic (campus links included).
+    pub data_parallel: f64,
+    /// Exposed expert all-to-all.
+    pub expert_parallel: f64,
 }
 
 /// A training layout.
@@ -390,6 +409,14 @@ impl TrainingReport {
             memory_per_gpu_bytes: t.memory.map(|m| m.total),
             step_time_s: t.step.map(|s| s.total_s).filter(|v| v.is_finite()),
             exposed_comm_s: t.step.map(|s| s.total_s - s.compute_s).filter(|v| v.is_finite()),
+            step_parts_s: t.step.filter(|s| s.total_s.is_finite()).map(|s| StepParts {
+                compute: s.compute_s,
+                bubble: s.bubble_s,
+                tensor_parallel: s.tp_s,
+                pipeline: s.pp_s,
+                data_parallel: s.dp_s,
+                expert_parallel: s.ep_s,
+            }),
             tokens_per_s: t.tokens_per_s.filter(|v| v.is_finite()),
             tflops_per_gpu: t.flops_per_gpu.map(|f| f / 1e12).filter(|v| v.is_finite()),
             mfu: t.mfu.filter(|v| v.is_finite()),

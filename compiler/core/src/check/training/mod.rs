@@ -158,6 +158,9 @@ impl<'a> Job<'a> {
         if nodes.len() > 1 && !(nic_bps.is_finite() && nic_bps > 0.0) {
             return Err(vec!["NICs with a `speed` on the job's nodes (its GPUs span nodes)".to_string()]);
         }
+        // Over the generated fabric: where the job's NICs span more leaves than one, its
+        // traffic crosses the leaves' uplinks, which carry up / down of the downlinks' rate.
+        nic_bps *= self.fabric_share(&nodes);
         let nvlink = num("nvlink_bw").map(|b| b / 2.0 / 8.0);
         if nvlink.is_none() && domain > 1 {
             return Err(vec!["the GPU's `nvlink_bw` (its NVLink domain holds several GPUs)".to_string()]);
@@ -198,6 +201,26 @@ impl<'a> Job<'a> {
             buildings: buildings.len() as f64,
             campus_bw: campus,
         })
+    }
+
+    /// The share of its NICs' rate the job's traffic gets from the fabric joining its
+    /// nodes: 1 within one leaf or without a fabric, else the leaves' uplink to downlink
+    /// ratio (1 / `oversubscription`).
+    fn fabric_share(&self, nodes: &BTreeSet<InstanceId>) -> f64 {
+        let mut endpoints = 0usize;
+        let mut fabric = None;
+        for &n in nodes {
+            for i in self.plant.subtree(n).filter(|&i| self.plant.kind(i) == Kind::Nic) {
+                if let Some(&e) = self.network.endpoint_of.get(&i) {
+                    endpoints += 1;
+                    fabric = fabric.or_else(|| self.network.fabrics.iter().find(|f| f.endpoints.contains(&e)));
+                }
+            }
+        }
+        match fabric {
+            Some(f) if f.down_up.0 > 0 && endpoints > f.down_up.0 as usize => (f64::from(f.down_up.1) / f64::from(f.down_up.0)).min(1.0),
+            _ => 1.0,
+        }
     }
 
     fn run(&self) -> Result<TrainRun, Vec<String>> {
