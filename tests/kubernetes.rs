@@ -67,8 +67,9 @@ fn campus_manifests_keep_a_replica_in_its_nvlink_domain_and_validate() {
     let nodes = std::fs::read_to_string(out.join("k8s/nodes.yaml")).unwrap();
     assert_eq!(nodes.matches("kind: Node\n").count(), 2592);
     let kueue = std::fs::read_to_string(out.join("k8s/kueue.yaml")).unwrap();
-    // The agents' 176 GPUs in the inference queue, the rest of the campus for training.
-    assert!(kueue.contains("nominalQuota: \"176\"") && kueue.contains("nominalQuota: \"10192\""), "{kueue}");
+    // The agents' 176 GPUs in the inference queue; the job's 9,040 guaranteed in its own,
+    // borrowing the agents' 176.
+    assert!(kueue.contains("nominalQuota: \"176\"") && kueue.contains("nominalQuota: \"9040\""), "{kueue}");
     let job = std::fs::read_to_string(out.join("k8s/post-train.yaml")).unwrap();
     assert!(job.contains("kind: JobSet\n") && job.contains("parallelism: 2304\n"), "9,216 GPUs on trays of 4:\n{job}");
     let (ok, output) = validate(&out.join("k8s"));
@@ -185,9 +186,11 @@ fn a_training_job_is_a_jobset_in_a_cohort_that_lets_services_reclaim_their_gpus(
     let inference = &kueue[kueue.find("name: dc-inference").unwrap()..];
     assert!(inference.contains("nominalQuota: \"64\"") && inference.contains("lendingLimit: \"64\""), "{kueue}");
     assert!(inference.contains("reclaimWithinCohort: Any"), "{kueue}");
-    let training = &kueue[kueue.find("name: dc-training").unwrap()..];
+    // The job's own queue: its 1,984 guaranteed GPUs, borrowing the services' 64.
+    let training = &kueue[kueue.find("name: dc-pretrain").unwrap()..];
     assert!(training.contains("nominalQuota: \"1984\"") && training.contains("borrowingLimit: \"64\""), "{kueue}");
-    assert!(kueue.contains("clusterQueue: dc-training") && kueue.contains("clusterQueue: dc-inference"), "{kueue}");
+    assert!(kueue.contains("clusterQueue: dc-pretrain") && kueue.contains("clusterQueue: dc-inference"), "{kueue}");
+    assert!(set.contains("name: PET_NNODES\n") && set.contains("value: pretrain-trainer-0-0.pretrain"), "{set}");
     let classes = std::fs::read_to_string(out.join("k8s/priority-classes.yaml")).unwrap();
     assert!(classes.contains("name: fabric-training") && classes.contains("value: 1000\n"), "{classes}");
     let (ok, output) = validate(&out.join("k8s"));

@@ -550,7 +550,35 @@ impl Builder<'_> {
                 );
                 continue;
             }
+            // JobSet names pods `<name>-trainer-0-<index>-<5 characters>`: at most 63.
+            let longest = name.len() + "-trainer-0-".len() + (pods - 1).to_string().len() + 6;
+            if longest > 63 {
+                let d = self.error(
+                    codes::E0802,
+                    decl,
+                    format!("the training job `{}` makes pod names of {longest} characters in Kubernetes", plant.name(root)),
+                    "this name".into(),
+                    &format!("JobSet pod names are `<name>-trainer-0-<index>-<suffix>`, at most 63 characters: use a name of at most {} characters", name.len() + 63 - longest),
+                );
+                self.cluster.diagnostics.push(d);
+                continue;
+            }
             let tp = estimate.layout.map_or(1, |l| l.tp.max(1));
+            if !(tp.is_multiple_of(per_pod) || per_pod.is_multiple_of(tp)) {
+                let (file, span) =
+                    plant.program.field_origin(decl, "gpus").unwrap_or((plant.program.decl(decl).file, plant.program.decl(decl).name_span));
+                self.cluster.diagnostics.push(
+                    Diagnostic::error(
+                        codes::E0803,
+                        format!("a tensor-parallel group of {tp} GPUs does not line up with pods of {per_pod} GPUs"),
+                        Label::new(file, span, format!("pods of {per_pod} GPUs")),
+                    )
+                    .with_note("each group must fill whole pods, or share one pod with others of its size, for Kueue to keep it together")
+                    .with_path(plant.name(root))
+                    .with_help(format!("use a tp that divides {per_pod} or is a multiple of it")),
+                );
+                continue;
+            }
             let tp_pods = tp.div_ceil(per_pod).max(1);
             let (tp_level, _) = self.level(&placed, tp, tp_pods);
             let (job_level, _) = self.level(&placed, gpus, pods);

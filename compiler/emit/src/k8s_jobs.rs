@@ -1,8 +1,8 @@
 //! The training side of `k8s/` (LANGUAGE.md 8.7): a JobSet per training job, admitted by
 //! Kueue, and, where a spec has training jobs, Kueue's Cohort with one ClusterQueue per
-//! workload class: inference with the services' GPUs, lending what the jobs borrow and
-//! reclaiming it by preemption; training with the rest, borrowing what the services leave
-//! idle.
+//! workload: inference with the services' GPUs, lending what the jobs borrow and reclaiming
+//! it by preemption; one per training job with its guaranteed GPUs, borrowing what the
+//! services it yields to leave idle.
 
 use crate::k8s_api::{
     Container, EnvVar, LabelSelector, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass, Quantity, ResourceRequirements,
@@ -146,18 +146,10 @@ pub fn cohort_queues(c: &Cluster, capacity: &BTreeMap<String, u64>) -> io::Resul
         borrowing_limit: borrowing.map(|b| b.to_string()),
         lending_limit: lending.map(|l| l.to_string()),
     };
-    let mut inference_flavors = Vec::new();
-    let mut training_flavors = Vec::new();
-    for (model, &total) in capacity {
-        let serving = inference.get(model.as_str()).copied().unwrap_or(0).min(total);
-        let lent = borrowed.get(model.as_str()).copied().unwrap_or(0).min(serving);
-        inference_flavors.push(Flavor { name: flavor_name(&c.site, model), resources: vec![quota(serving, Some(0), Some(lent))] });
-        training_flavors.push(Flavor { name: flavor_name(&c.site, model), resources: vec![quota(total - serving, Some(lent), Some(0))] });
-    }
-    let queue = |name: String, flavors: Vec<Flavor>, reclaim: &'static str| Object {
+    let queue = |name: &str, flavors: Vec<Flavor>, reclaim: &'static str| Object {
         api_version: "kueue.x-k8s.io/v1beta1",
         kind: "ClusterQueue",
-        metadata: meta(&name, None),
+        metadata: meta(name, None),
         spec: QueueSpec {
             cohort: c.site.clone(),
             namespace_selector: LabelSelector::default(),
@@ -165,21 +157,46 @@ pub fn cohort_queues(c: &Cluster, capacity: &BTreeMap<String, u64>) -> io::Resul
             preemption: Preemption { reclaim_within_cohort: reclaim, within_cluster_queue: "LowerPriority" },
         },
     };
-    let (inference_queue, training_queue) = (format!("{}-inference", c.site), format!("{}-training", c.site));
+    let inference_queue = format!("{}-inference", c.site);
+    let inference_flavors = capacity
+        .iter()
+        .map(|(model, &total)| {
+            let serving = inference.get(model.as_str()).copied().unwrap_or(0).min(total);
+            let lent = borrowed.get(model.as_str()).copied().unwrap_or(0).min(serving);
+            Flavor { name: flavor_name(&c.site, model), resources: vec![quota(serving, Some(0), Some(lent))] }
+        })
+        .collect();
+    let cohort = Object { api_version: "kueue.x-k8s.io/v1beta1", kind: "Cohort", metadata: meta(&c.site, None), spec: CohortSpec {} };
     let mut docs = vec![
-            (
-                "Inference and training share the plant's GPUs in one cohort (LANGUAGE.md 8.3).".to_string(),
-                yaml(&Object { api_version: "kueue.x-k8s.io/v1beta1", kind: "Cohort", metadata: meta(&c.site, None), spec: CohortSpec {} })?,
-            ),
-            (
-                "The services' GPUs. They lend the jobs what the jobs borrow (lendingLimit) and take it back by preemption\n(reclaimWithinCohort: Any). Only GPUs are covered: the pods request nothing else.".to_string(),
-                yaml(&queue(inference_queue.clone(), inference_flavors, "Any"))?,
-            ),
-            (
-                "The rest of the plant for training, borrowing what the services leave idle (borrowingLimit).".to_string(),
-                yaml(&queue(training_queue.clone(), training_flavors, "Never"))?,
-            ),
-        ];
+        ("Inference and training share the plant's GPUs in one cohort (LANGUAGE.md 8.3).".to_string(), yaml(&cohort)?),
+        (
+            "The services' GPUs. They lend the jobs that yield to them what those jobs borrow (lendingLimit) and take it\n\
+             back by preemption (reclaimWithinCohort: Any). Only GPUs are covered: the pods request nothing else. Kueue\n\
+             lends quota no admitted workload uses: a service's GPUs go to training while it is scaled in or not deployed."
+                .to_string(),
+            yaml(&queue(&inference_queue, inference_flavors, "Any"))?,
+        ),
+    ];
+    // One ClusterQueue per job: its guaranteed GPUs, borrowing only what it may borrow, so a
+    // reclaim preempts the jobs that yield and no other.
+    let mut job_queues = Vec::new();
+    for j in &c.jobs {
+        let name = format!("{}-{}", c.site, j.name);
+        let flavors = capacity
+            .keys()
+            .map(|model| {
+                let (guaranteed, borrowing) =
+                    if j.gpu_model.as_deref() == Some(model.as_str()) { (j.guaranteed_gpus, j.borrowed_gpus) } else { (0, 0) };
+                Flavor { name: flavor_name(&c.site, model), resources: vec![quota(guaranteed, Some(borrowing), Some(0))] }
+            })
+            .collect();
+        let comment = format!(
+            "Training job `{}`: {} GPUs guaranteed, up to {} borrowed from the services it yields to.",
+            j.name, j.guaranteed_gpus, j.borrowed_gpus
+        );
+        docs.push((comment, yaml(&queue(&name, flavors, "Never"))?));
+        job_queues.push(name);
+    }
     let local = |name: &str, namespace: &str, queue: &str| {
         yaml(&Object {
             api_version: "kueue.x-k8s.io/v1beta1",
@@ -191,8 +208,8 @@ pub fn cohort_queues(c: &Cluster, capacity: &BTreeMap<String, u64>) -> io::Resul
     for s in &c.services {
         docs.push((String::new(), local(&s.name, &s.namespace, &inference_queue)?));
     }
-    for j in &c.jobs {
-        docs.push((String::new(), local(&j.name, &j.namespace, &training_queue)?));
+    for (j, queue) in c.jobs.iter().zip(&job_queues) {
+        docs.push((String::new(), local(&j.name, &j.namespace, queue)?));
     }
     Ok(docs)
 }
@@ -212,8 +229,12 @@ fn training_env(plant: &Plant, job: &ClusterJob) -> Vec<EnvVar> {
     let mut env = vec![
         var("MASTER_ADDR", format!("{0}-trainer-0-0.{0}", job.name)),
         var("MASTER_PORT", RENDEZVOUS_PORT.to_string()),
-        var("NNODES", job.pods.to_string()),
-        var("NPROC_PER_NODE", job.gpus_per_pod.to_string()),
+        // torchrun reads its options from PET_* variables; the node rank is the Job's
+        // completion index (JOB_COMPLETION_INDEX, set by Kubernetes).
+        var("PET_MASTER_ADDR", format!("{0}-trainer-0-0.{0}", job.name)),
+        var("PET_MASTER_PORT", RENDEZVOUS_PORT.to_string()),
+        var("PET_NNODES", job.pods.to_string()),
+        var("PET_NPROC_PER_NODE", job.gpus_per_pod.to_string()),
         var("FABRIC_MODEL", repository),
         var("FABRIC_PRECISION", text("precision").unwrap_or_default()),
     ];
@@ -296,7 +317,10 @@ pub fn write_job(plant: &Plant, job: &ClusterJob, out: &mut dyn Write) -> io::Re
     } else {
         comment.push_str("each tensor-parallel group fits in one pod, inside its node's NVLink domain.");
     }
-    comment.push_str("\nThe trainer reads torchrun's rendezvous (MASTER_ADDR, MASTER_PORT, NNODES, NPROC_PER_NODE, node rank JOB_COMPLETION_INDEX) and the checked run (FABRIC_*).");
+    comment.push_str(
+        "\nThe image's entry point runs torchrun, which reads its rendezvous from PET_MASTER_ADDR, PET_MASTER_PORT, PET_NNODES and\n\
+         PET_NPROC_PER_NODE (node rank: JOB_COMPLETION_INDEX); the trainer reads the checked run (FABRIC_*).",
+    );
     if image.is_none() {
         comment.push_str(&format!("\n`image` is not set: the pods use {DEFAULT_TRAINING_IMAGE}; pin your trainer's image in the spec."));
     }

@@ -203,24 +203,26 @@ impl<'a> Job<'a> {
         })
     }
 
-    /// The share of its NICs' rate the job's traffic gets from the fabric joining its
-    /// nodes: 1 within one leaf or without a fabric, else the leaves' uplink to downlink
-    /// ratio (1 / `oversubscription`).
+    /// The share of its NICs' rate the job's traffic gets from the fabrics joining its
+    /// nodes: in each fabric whose endpoints span more than one leaf, the leaves' uplink to
+    /// downlink ratio (1 / `oversubscription`); the thinnest counts, 1 without a fabric.
     fn fabric_share(&self, nodes: &BTreeSet<InstanceId>) -> f64 {
-        let mut endpoints = 0usize;
-        let mut fabric = None;
+        let mut leaves: std::collections::BTreeMap<u32, BTreeSet<u32>> = std::collections::BTreeMap::new();
         for &n in nodes {
             for i in self.plant.subtree(n).filter(|&i| self.plant.kind(i) == Kind::Nic) {
                 if let Some(&e) = self.network.endpoint_of.get(&i) {
-                    endpoints += 1;
-                    fabric = fabric.or_else(|| self.network.fabrics.iter().find(|f| f.endpoints.contains(&e)));
+                    let endpoint = &self.network.endpoints[e as usize];
+                    leaves.entry(endpoint.fabric.0).or_default().insert(endpoint.leaf.0);
                 }
             }
         }
-        match fabric {
-            Some(f) if f.down_up.0 > 0 && endpoints > f.down_up.0 as usize => (f64::from(f.down_up.1) / f64::from(f.down_up.0)).min(1.0),
-            _ => 1.0,
-        }
+        leaves
+            .iter()
+            .filter(|(_, l)| l.len() > 1)
+            .filter_map(|(&f, _)| self.network.fabrics.get(f as usize))
+            .filter(|f| f.down_up.0 > 0)
+            .map(|f| (f64::from(f.down_up.1) / f64::from(f.down_up.0)).min(1.0))
+            .fold(1.0, f64::min)
     }
 
     fn run(&self) -> Result<TrainRun, Vec<String>> {
