@@ -39,7 +39,11 @@ impl Job<'_> {
         )
         .with_label(self.label(self.decl, "gpus", "asked here"))
         .with_path(self.name.clone())
-        .with_help(format!("place the job on a larger part of the plant, or use gpus = {}", count(placed)))
+        .with_help(if placed > 0 {
+            format!("place the job on a larger part of the plant, or use gpus = {}", count(placed))
+        } else {
+            "place the job on a part of the plant that holds GPUs".to_string()
+        })
     }
 
     /// W1001: a figure the model needs is missing.
