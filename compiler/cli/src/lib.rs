@@ -7,6 +7,7 @@
 //! ```
 
 pub mod build;
+pub mod diff;
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;

@@ -65,6 +65,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Compare what two specs build: instances, racks, switches and cables added or removed,
+    /// power at every level, each service's and training job's figures, Kubernetes objects.
+    #[command(
+        after_help = "Examples:\n  fabric diff main.fabric proposed.fabric\n  fabric diff --format json old/site.fabric new/site.fabric\n\nNothing is written to disk. A spec with errors is reported and not compared.\n\nExit status: 0 nothing differs, 1 something differs, 2 usage or I/O error or a spec with errors."
+    )]
+    Diff {
+        /// Entry file of the old spec.
+        old: PathBuf,
+        /// Entry file of the new spec.
+        new: PathBuf,
+        /// `human` summary, or `json` (format fabric-diff/1).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
     /// Format specs in the one canonical layout, in place; with --check, only report the
     /// files that are not formatted, with a diff.
     #[command(
@@ -158,6 +172,7 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Check { files, format } => check(&files, format, color),
         Command::Report { file, format } => report(&file, format, color),
+        Command::Diff { old, new, format } => diff(&old, &new, format, color),
         Command::Build { file, out, emit, force } => {
             let mut parts: Vec<fabric_emit::Part> = emit.iter().map(|e| e.part()).collect();
             if parts.is_empty() {
@@ -269,6 +284,35 @@ fn report(path: &std::path::Path, format: ReportFormat, color: bool) -> miette::
         }
     }
     Ok(if checked.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn diff(old: &std::path::Path, new: &std::path::Path, format: ReportFormat, color: bool) -> miette::Result<ExitCode> {
+    let load = |path: &std::path::Path| -> miette::Result<fabric_cli::Checked> {
+        if path.is_dir() {
+            return Err(miette!(code = "fabric::is_directory", help = "name the spec's entry file", "`{}` is a directory", path.display()));
+        }
+        fabric_cli::check_file(path).map_err(|e| {
+            miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
+        })
+    };
+    let (a, b) = (load(old)?, load(new)?);
+    for (checked, path) in [(&a, old), (&b, new)] {
+        if checked.has_errors() {
+            write!(std::io::stderr().lock(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, color)).into_diagnostic()?;
+            return Err(miette!(
+                code = "fabric::diff_errors",
+                help = "fix the spec's errors first: only specs that check can be compared",
+                "`{}` has errors",
+                path.display()
+            ));
+        }
+    }
+    let d = fabric_cli::diff::diff(&a, &b);
+    match format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&d).into_diagnostic()?),
+        ReportFormat::Human => print!("{}", fabric_cli::diff::human(&d)),
+    }
+    Ok(if d.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color: bool) -> miette::Result<ExitCode> {

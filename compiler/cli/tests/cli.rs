@@ -1,5 +1,7 @@
-//! End-to-end tests of the `fabric` binary: exit codes, output formats, explain, colours, and `fabric build`'s overwrite rules and atomicity.
+//! End-to-end tests of the `fabric` binary: exit codes, output formats, explain, colours, `fabric build`'s overwrite rules and atomicity, and `fabric diff`.
 
+// Test helpers panic on a broken fixture, like the tests that call them.
+#![allow(clippy::unwrap_used)]
 use std::process::Command;
 
 fn fabric(args: &[&str]) -> (i32, String, String) {
@@ -314,4 +316,44 @@ fn a_build_killed_at_any_moment_leaves_the_old_tree_or_the_new_one() {
     }
     // The kills landed both before and after the swap (else the test proved little).
     assert!(old_seen > 0 && new_seen > 0, "old {old_seen}, new {new_seen}");
+}
+
+/// The pod example and a copy of it with one more rack of two DGX B200, in a scratch folder.
+fn pod_with_one_more_rack() -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("../../examples/pod.fabric").unwrap();
+    let grown = text.replace("        rack k[1..2]: DgxRack", "        rack k[1..3]: DgxRack");
+    assert_ne!(text, grown, "the pod example's row changed: update this test");
+    let (old, new) = (dir.path().join("old.fabric"), dir.path().join("new.fabric"));
+    std::fs::write(&old, text).unwrap();
+    std::fs::write(&new, grown).unwrap();
+    (dir, old.to_string_lossy().into_owned(), new.to_string_lossy().into_owned())
+}
+
+#[test]
+fn diff_of_one_more_rack_reports_what_it_adds_and_exits_1() {
+    let (_dir, old, new) = pod_with_one_more_rack();
+    let (code, stdout, stderr) = fabric(&["diff", &old, &new]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.starts_with("+1 rack, +2 nodes, +16 GPUs, "), "{stdout}");
+    assert!(stdout.contains("IT power +29.736 kW"), "{stdout}");
+    assert!(stdout.contains("on lab.b1.h1.r1.k[3] (now 72 % of its limit)"), "{stdout}");
+    assert!(stdout.contains("+ Node /b1-h1-r1-k3-dgx1"), "{stdout}");
+    let (code, json, _) = fabric(&["diff", "--format", "json", &old, &new]);
+    assert_eq!(code, 1);
+    let d: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(d["format"], "fabric-diff/1");
+    assert_eq!(d["racks"]["added"], serde_json::json!(["lab.b1.h1.r1.k[3]"]));
+    assert_eq!(d["instances"]["gpu"]["added"].as_array().unwrap().len(), 16);
+    assert!(d["cables"]["added"].as_array().unwrap().iter().all(|c| c.as_str().unwrap().contains(" <-> ")), "{json}");
+    assert!(d["cables"]["removed"].as_array().unwrap().len() < d["cables"]["added"].as_array().unwrap().len(), "{json}");
+}
+
+#[test]
+fn diff_of_a_spec_against_itself_exits_0_and_a_broken_spec_exits_2() {
+    let (code, stdout, _) = fabric(&["diff", "examples/pod.fabric", "examples/pod.fabric"]);
+    assert_eq!((code, stdout.as_str()), (0, "no difference\n"));
+    let (code, _, stderr) = fabric(&["diff", "examples/pod.fabric", "tests/ui/E0302-wrong-dimension.fabric"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("E0302") && stderr.contains("has errors"), "{stderr}");
 }
