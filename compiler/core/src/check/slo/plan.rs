@@ -146,6 +146,16 @@ pub fn erlang_c(servers: u64, offered: f64) -> f64 {
     if offered >= c {
         return 1.0;
     }
+    // Erlang B, by whichever exact sum is shorter: upward from one server (it stops a few
+    // standard deviations past the offered load), or downward from `servers` (it stops as
+    // far below the offered load): O(min(c, a) + √a) instead of O(c).
+    let b = if c - offered < offered { erlang_b_downward(servers, offered) } else { erlang_b_upward(servers, offered) };
+    let rho = offered / c;
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Erlang B by the forward recursion B(k) = a·B(k−1) / (k + a·B(k−1)).
+fn erlang_b_upward(servers: u64, offered: f64) -> f64 {
     let mut b = 1.0;
     for k in 1..=servers {
         b = offered * b / (k as f64 + offered * b);
@@ -153,8 +163,26 @@ pub fn erlang_c(servers: u64, offered: f64) -> f64 {
             break;
         }
     }
-    let rho = offered / c;
-    b / (1.0 - rho * (1.0 - b))
+    b
+}
+
+/// Erlang B as 1 / Σₖ c!/(k!·a^(c−k)): the terms from k = c down grow while k > a and then
+/// fall geometrically, so the sum stops once they are negligible; rescaled against overflow.
+fn erlang_b_downward(servers: u64, offered: f64) -> f64 {
+    let (mut term, mut sum, mut top) = (1.0f64, 1.0f64, 1.0f64);
+    for k in (1..=servers).rev() {
+        term *= k as f64 / offered;
+        sum += term;
+        if term > 1e250 {
+            term /= 1e250;
+            sum /= 1e250;
+            top /= 1e250;
+        }
+        if (k as f64) < offered && term < 1e-17 * sum {
+            break;
+        }
+    }
+    top / sum
 }
 
 /// The `quantile` of the wait in an M/M/c queue: P(W > t) = C · e^(−(c/S − λ) t), so
@@ -469,6 +497,14 @@ mod tests {
         assert!(close(erlang_c(2, 1.0), 1.0 / 3.0));
         assert_eq!(erlang_c(4, 4.0), 1.0);
         assert!(erlang_c(1000, 100.0) < 1e-12);
+        // Both sums of Erlang B agree.
+        for (servers, offered) in
+            [(10u64, 7.5), (100, 93.0), (1_000, 600.0), (5_000, 4_950.0), (16_000, 12_000.0), (16_000, 15_900.0), (300, 10.0)]
+        {
+            let (up, down) = (erlang_b_upward(servers, offered), erlang_b_downward(servers, offered));
+            // (The upward sum stops once B is under 1e-15, so below that both are "no wait".)
+            assert!((up - down).abs() <= 1e-9 * up.max(down) || up.max(down) < 1e-14, "{servers} {offered}: {up} vs {down}");
+        }
     }
 
     #[test]
