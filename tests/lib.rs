@@ -51,3 +51,19 @@ pub fn check_text(name: &str, text: &str) -> (Vec<&'static str>, fabric_emit::re
     std::fs::remove_dir_all(&dir).ok();
     (checked.diagnostics.iter().map(|d| d.code.as_str()).collect(), report, rendered)
 }
+
+/// The validation table of a model doc (docs/slo-model.md, docs/training-model.md): each
+/// row `| `id` | configuration | source | reference | Fabric | ratio |` as its id and its
+/// Fabric column (NaN where that does not parse).
+pub fn validation_table(doc: &str) -> Vec<(String, f64)> {
+    let text = std::fs::read_to_string(doc).unwrap_or_else(|e| panic!("{doc}: {e}"));
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 7 {
+            continue;
+        }
+        out.push((cells[1].trim_matches('`').to_string(), cells[5].replace(',', "").parse().unwrap_or(f64::NAN)));
+    }
+    out
+}

@@ -117,24 +117,9 @@ fn fabric_figure(case: &Case) -> f64 {
     .unwrap_or_else(|| panic!("{}: no figure\n{rendered}", case.id))
 }
 
-/// The table rows of docs/training-model.md: case id → Fabric column.
-fn documented() -> Vec<(String, f64)> {
-    let doc = std::fs::read_to_string("../docs/training-model.md").expect("docs/training-model.md");
-    let mut out = Vec::new();
-    for line in doc.lines().filter(|l| l.starts_with("| `")) {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        // | `id` | configuration | source | reference | Fabric | ratio |
-        if cells.len() < 7 {
-            continue;
-        }
-        out.push((cells[1].trim_matches('`').to_string(), cells[5].replace(',', "").parse().unwrap_or(f64::NAN)));
-    }
-    out
-}
-
 #[test]
 fn every_training_case_is_within_a_factor_of_two_and_documented() {
-    let table = documented();
+    let table = fabric_tests::validation_table("../docs/training-model.md");
     let mut report = String::new();
     let mut failures = Vec::new();
     for case in CASES {

@@ -313,6 +313,23 @@ impl Plant {
         Some(node)
     }
 
+    /// Scale-out line rate per GPU of `node`, bits/s: the sum of its NICs' `speed × ports`
+    /// (ports default 1) over its GPUs (at least one); 0 without NICs.
+    pub fn nic_bps_per_gpu(&self, node: InstanceId) -> f64 {
+        let (mut bps, mut gpus) = (0.0, 0u32);
+        for i in self.subtree(node) {
+            match self.kind(i) {
+                Kind::Nic => {
+                    let speed = self.field(i, "speed").and_then(|f| f.number()).unwrap_or(0.0);
+                    bps += speed * self.field(i, "ports").and_then(|f| f.number()).unwrap_or(1.0);
+                }
+                Kind::Gpu => gpus += 1,
+                _ => {}
+            }
+        }
+        bps / f64::from(gpus.max(1))
+    }
+
     /// The NVLink domain `id` belongs to: its rack where the rack is one
     /// (`nvlink_domain = true`), else its outermost node; `None` outside both.
     pub fn nvlink_domain(&self, id: InstanceId) -> Option<InstanceId> {

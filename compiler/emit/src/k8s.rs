@@ -8,6 +8,7 @@
 //! misread). Names and shapes come from the [`Cluster`] stage, which has already reported
 //! what Kubernetes would refuse.
 
+use crate::k8s_api::{ClusterQueueSpec, FlavorQuotas, LocalQueueSpec, ResourceGroup, ResourceQuota};
 use crate::k8s_api::{
     Container, ContainerPort, EnvVar, LabelSelector, Namespace, Node, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass,
     Quantity, ResourceRequirements, ServicePort, ServiceSpec,
@@ -53,39 +54,6 @@ struct ResourceFlavorSpec {
     node_labels: BTreeMap<String, String>,
     topology_name: String,
     tolerations: Vec<Toleration>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceQuota {
-    name: String,
-    nominal_quota: String,
-}
-
-#[derive(Serialize)]
-struct FlavorQuotas {
-    name: String,
-    resources: Vec<ResourceQuota>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceGroup {
-    covered_resources: Vec<String>,
-    flavors: Vec<FlavorQuotas>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ClusterQueueSpec {
-    namespace_selector: LabelSelector,
-    resource_groups: Vec<ResourceGroup>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LocalQueueSpec {
-    cluster_queue: String,
 }
 
 #[derive(Serialize)]
@@ -320,13 +288,12 @@ impl<'a> Kubernetes<'a> {
         let flavors = by_model
             .iter()
             .map(|(model, (gpus, cores, memory))| {
-                let mut resources = vec![ResourceQuota { name: GPU_RESOURCE.into(), nominal_quota: gpus.to_string() }];
+                let mut resources = vec![ResourceQuota::nominal(GPU_RESOURCE, gpus.to_string())];
                 if cpu_known {
-                    resources.push(ResourceQuota { name: "cpu".into(), nominal_quota: format!("{}", cores.unwrap_or(0.0).round() as u64) });
+                    resources.push(ResourceQuota::nominal("cpu", format!("{}", cores.unwrap_or(0.0).round() as u64)));
                 }
                 if memory_known {
-                    resources
-                        .push(ResourceQuota { name: "memory".into(), nominal_quota: format!("{}", memory.unwrap_or(0.0).round() as u64) });
+                    resources.push(ResourceQuota::nominal("memory", format!("{}", memory.unwrap_or(0.0).round() as u64)));
                 }
                 FlavorQuotas { name: self.flavor_name(model), resources }
             })
@@ -336,8 +303,10 @@ impl<'a> Kubernetes<'a> {
             kind: "ClusterQueue",
             metadata: meta(&c.site, None),
             spec: ClusterQueueSpec {
+                cohort: None,
                 namespace_selector: LabelSelector::default(),
                 resource_groups: vec![ResourceGroup { covered_resources: covered, flavors }],
+                preemption: None,
             },
         };
         docs.push((

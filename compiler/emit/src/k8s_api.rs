@@ -1,5 +1,5 @@
-//! The Kubernetes core objects the manifests use, as serde structs with the fields Fabric
-//! sets. They serialize as the API does (camelCase; `apiVersion` and `kind` first, then the
+//! The Kubernetes core objects the manifests use, and the Kueue queue specs shared by the
+//! inference and training manifests, as serde structs with the fields Fabric sets. They serialize as the API does (camelCase; `apiVersion` and `kind` first, then the
 //! fields in alphabetical order, unset ones left out), and the tests validate every
 //! manifest against the published schemas (tests/k8s/validate.py). The k8s-openapi crate
 //! typed these before; it was the largest single cost of a cold build (16 % of a clean
@@ -221,6 +221,82 @@ pub struct ResourceRequirements {
     /// Its limits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<BTreeMap<String, Quantity>>,
+}
+
+/// One resource's quota in a Kueue ClusterQueue flavor.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceQuota {
+    /// The resource (`nvidia.com/gpu`, `cpu`, `memory`).
+    pub name: String,
+    /// Its nominal quota.
+    pub nominal_quota: String,
+    /// How much more it may borrow from its cohort (cohort members only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub borrowing_limit: Option<String>,
+    /// How much of its unused quota it may lend to its cohort (cohort members only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lending_limit: Option<String>,
+}
+
+impl ResourceQuota {
+    /// A nominal quota without borrowing or lending limits.
+    pub fn nominal(name: &str, quota: String) -> ResourceQuota {
+        ResourceQuota { name: name.to_string(), nominal_quota: quota, borrowing_limit: None, lending_limit: None }
+    }
+}
+
+/// A flavor's quotas in a ClusterQueue.
+#[derive(Serialize)]
+pub struct FlavorQuotas {
+    /// The ResourceFlavor.
+    pub name: String,
+    /// Its quotas.
+    pub resources: Vec<ResourceQuota>,
+}
+
+/// A ClusterQueue's resource group.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceGroup {
+    /// The resources its flavors cover.
+    pub covered_resources: Vec<String>,
+    /// Its flavors.
+    pub flavors: Vec<FlavorQuotas>,
+}
+
+/// When a ClusterQueue's pending workloads may preempt others.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preemption {
+    /// Whether they may take back lent quota from other queues of the cohort.
+    pub reclaim_within_cohort: &'static str,
+    /// Whether they may preempt lower-priority workloads of the same queue.
+    pub within_cluster_queue: &'static str,
+}
+
+/// A Kueue ClusterQueue's spec (`kueue.x-k8s.io/v1beta1`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterQueueSpec {
+    /// The cohort it shares quota with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort: Option<String>,
+    /// The namespaces it admits from (all when empty).
+    pub namespace_selector: LabelSelector,
+    /// Its quotas.
+    pub resource_groups: Vec<ResourceGroup>,
+    /// Its preemption policy (Kueue's default where unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preemption: Option<Preemption>,
+}
+
+/// A Kueue LocalQueue's spec.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalQueueSpec {
+    /// The ClusterQueue it feeds.
+    pub cluster_queue: String,
 }
 
 /// The GPU resource name of NVIDIA's device plugin.

@@ -4,6 +4,7 @@
 //! it by preemption; one per training job with its guaranteed GPUs, borrowing what the
 //! services it yields to leave idle.
 
+use crate::k8s_api::{ClusterQueueSpec, FlavorQuotas, LocalQueueSpec, Preemption, ResourceGroup, ResourceQuota};
 use crate::k8s_api::{
     Container, EnvVar, LabelSelector, Object, ObjectMeta, PodSpec, PodTemplateSpec, PriorityClass, Quantity, ResourceRequirements,
 };
@@ -36,52 +37,6 @@ pub fn training_priority_class() -> PriorityClass {
 
 #[derive(Serialize)]
 struct CohortSpec {}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Quota {
-    name: String,
-    nominal_quota: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    borrowing_limit: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lending_limit: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Flavor {
-    name: String,
-    resources: Vec<Quota>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Group {
-    covered_resources: Vec<String>,
-    flavors: Vec<Flavor>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Preemption {
-    reclaim_within_cohort: &'static str,
-    within_cluster_queue: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct QueueSpec {
-    cohort: String,
-    namespace_selector: LabelSelector,
-    resource_groups: Vec<Group>,
-    preemption: Preemption,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LocalQueueSpec {
-    cluster_queue: String,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -140,21 +95,20 @@ pub fn cohort_queues(c: &Cluster, capacity: &BTreeMap<String, u64>) -> io::Resul
             *borrowed.entry(model).or_insert(0) += j.borrowed_gpus;
         }
     }
-    let quota = |nominal: u64, borrowing: Option<u64>, lending: Option<u64>| Quota {
-        name: GPU_RESOURCE.into(),
-        nominal_quota: nominal.to_string(),
+    let quota = |nominal: u64, borrowing: Option<u64>, lending: Option<u64>| ResourceQuota {
         borrowing_limit: borrowing.map(|b| b.to_string()),
         lending_limit: lending.map(|l| l.to_string()),
+        ..ResourceQuota::nominal(GPU_RESOURCE, nominal.to_string())
     };
-    let queue = |name: &str, flavors: Vec<Flavor>, reclaim: &'static str| Object {
+    let queue = |name: &str, flavors: Vec<FlavorQuotas>, reclaim: &'static str| Object {
         api_version: "kueue.x-k8s.io/v1beta1",
         kind: "ClusterQueue",
         metadata: meta(name, None),
-        spec: QueueSpec {
-            cohort: c.site.clone(),
+        spec: ClusterQueueSpec {
+            cohort: Some(c.site.clone()),
             namespace_selector: LabelSelector::default(),
-            resource_groups: vec![Group { covered_resources: vec![GPU_RESOURCE.into()], flavors }],
-            preemption: Preemption { reclaim_within_cohort: reclaim, within_cluster_queue: "LowerPriority" },
+            resource_groups: vec![ResourceGroup { covered_resources: vec![GPU_RESOURCE.into()], flavors }],
+            preemption: Some(Preemption { reclaim_within_cohort: reclaim, within_cluster_queue: "LowerPriority" }),
         },
     };
     let inference_queue = format!("{}-inference", c.site);
@@ -163,7 +117,7 @@ pub fn cohort_queues(c: &Cluster, capacity: &BTreeMap<String, u64>) -> io::Resul
         .map(|(model, &total)| {
             let serving = inference.get(model.as_str()).copied().unwrap_or(0).min(total);
             let lent = borrowed.get(model.as_str()).copied().unwrap_or(0).min(serving);
-            Flavor { name: flavor_name(&c.site, model), resources: vec![quota(serving, Some(0), Some(lent))] }
+            FlavorQuotas { name: flavor_name(&c.site, model), resources: vec![quota(serving, Some(0), Some(lent))] }
         })
         .collect();
     let cohort = Object { api_version: "kueue.x-k8s.io/v1beta1", kind: "Cohort", metadata: meta(&c.site, None), spec: CohortSpec {} };
@@ -187,7 +141,7 @@ pub fn cohort_queues(c: &Cluster, capacity: &BTreeMap<String, u64>) -> io::Resul
             .map(|model| {
                 let (guaranteed, borrowing) =
                     if j.gpu_model.as_deref() == Some(model.as_str()) { (j.guaranteed_gpus, j.borrowed_gpus) } else { (0, 0) };
-                Flavor { name: flavor_name(&c.site, model), resources: vec![quota(guaranteed, Some(borrowing), Some(0))] }
+                FlavorQuotas { name: flavor_name(&c.site, model), resources: vec![quota(guaranteed, Some(borrowing), Some(0))] }
             })
             .collect();
         let comment = format!(

@@ -382,19 +382,7 @@ impl<'a> Service<'a> {
         let mut per_gpu = f64::INFINITY;
         let nodes: BTreeSet<InstanceId> = mine.iter().filter_map(|&g| self.plant.outermost_node(g)).collect();
         for &n in &nodes {
-            let (mut nic_bps, mut node_gpus) = (0.0, 0u32);
-            for i in self.plant.subtree(n) {
-                match self.plant.kind(i) {
-                    Kind::Nic => {
-                        let speed = self.plant.field(i, "speed").and_then(|f| f.number()).unwrap_or(0.0);
-                        let ports = self.plant.field(i, "ports").and_then(|f| f.number()).unwrap_or(1.0);
-                        nic_bps += speed * ports;
-                    }
-                    Kind::Gpu => node_gpus += 1,
-                    _ => {}
-                }
-            }
-            per_gpu = per_gpu.min(nic_bps / f64::from(node_gpus.max(1)));
+            per_gpu = per_gpu.min(self.plant.nic_bps_per_gpu(n));
         }
         let net_latency_s = if inside {
             0.0

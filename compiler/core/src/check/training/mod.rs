@@ -142,18 +142,7 @@ impl<'a> Job<'a> {
         let mut nic_bps = f64::INFINITY;
         let nodes: BTreeSet<InstanceId> = mine.iter().filter_map(|&g| self.plant.outermost_node(g)).collect();
         for &n in &nodes {
-            let (mut bps, mut gpus) = (0.0, 0u32);
-            for i in self.plant.subtree(n) {
-                match self.plant.kind(i) {
-                    Kind::Nic => {
-                        let speed = self.plant.field(i, "speed").and_then(|f| f.number()).unwrap_or(0.0);
-                        bps += speed * self.plant.field(i, "ports").and_then(|f| f.number()).unwrap_or(1.0);
-                    }
-                    Kind::Gpu => gpus += 1,
-                    _ => {}
-                }
-            }
-            nic_bps = nic_bps.min(bps / f64::from(gpus.max(1)));
+            nic_bps = nic_bps.min(self.plant.nic_bps_per_gpu(n));
         }
         if nodes.len() > 1 && !(nic_bps.is_finite() && nic_bps > 0.0) {
             return Err(vec!["NICs with a `speed` on the job's nodes (its GPUs span nodes)".to_string()]);
