@@ -18,11 +18,15 @@ fn specs() -> Vec<PathBuf> {
 fn meaning(checked: &fabric_cli::Checked) -> (Vec<(String, String)>, serde_json::Value) {
     let diagnostics = checked.diagnostics.iter().map(|d| (d.code.as_str().to_string(), d.message.clone())).collect();
     let mut report = serde_json::to_value(fabric_emit::report::build(&checked.db, checked.project)).unwrap();
-    if let Some(list) = report["diagnostics"].as_array_mut() {
-        for d in list {
+    let unplace = |list: &mut serde_json::Value| {
+        for d in list.as_array_mut().into_iter().flatten() {
             d["line"] = serde_json::Value::Null;
             d["column"] = serde_json::Value::Null;
         }
+    };
+    unplace(&mut report["diagnostics"]);
+    for scenario in report["scenarios"].as_array_mut().into_iter().flatten() {
+        unplace(&mut scenario["diagnostics"]);
     }
     (diagnostics, report)
 }

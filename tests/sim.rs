@@ -135,7 +135,7 @@ fn campus_sim_files_match_the_schema_and_the_report() {
     }
     assert_eq!(kinds["gpu"], totals["gpus"].as_u64().unwrap());
     assert_eq!(kinds["switch"], totals["switches"].as_u64().unwrap());
-    assert_eq!(kinds["campus_link_end"], 2, "one campus link joins the two fabrics");
+    assert_eq!(kinds["campus_link_end"], 4, "two campus links (redundant routes) join the two fabrics");
     let switch_ids: Vec<usize> = nodes.iter().enumerate().filter(|(_, (k, _))| k != "gpu" && k != "nic").map(|(i, _)| i).collect();
     assert_eq!(topology.switches, switch_ids);
     let mut links = csv::Reader::from_path(out.join("sim/ns3/links.csv")).unwrap();
@@ -148,10 +148,15 @@ fn campus_sim_files_match_the_schema_and_the_report() {
     assert_eq!(by_kind["cable"], totals["cables"].as_u64().unwrap());
     // Each of the 144 NVL72 racks: 72 GPUs × 9 NVLink switch trays.
     assert_eq!(by_kind["nvlink"], 144 * 72 * 9);
-    assert_eq!(by_kind["campus"], 1);
-    // The campus link's route: 1.8 km of SMF at 5 us/km.
-    let campus = topology.links.iter().find(|(a, b, _, _)| nodes[*a].0 == "campus_link_end" && nodes[*b].0 == "campus_link_end");
-    assert_eq!(campus.unwrap().3, "0.009ms");
+    assert_eq!(by_kind["campus"], 2);
+    // The campus links' routes: 1.8 km and 2.6 km of SMF at 5 us/km.
+    let campus: Vec<&str> = topology
+        .links
+        .iter()
+        .filter(|(a, b, _, _)| nodes[*a].0 == "campus_link_end" && nodes[*b].0 == "campus_link_end")
+        .map(|l| l.3.as_str())
+        .collect();
+    assert_eq!(campus, ["0.009ms", "0.013ms"]);
 
     // ASTRA-sim: the dimensions multiply to the GPUs of the exported fabric, and the
     // warning says what was left out.

@@ -24,7 +24,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["plant"],
     &["network"],
     &["check", "inventory", "sim_graph"],
-    &["cluster"],
+    &["cluster", "scenario"],
     &["pipeline"],
 ];
 

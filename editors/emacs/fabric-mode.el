@@ -32,7 +32,7 @@
 (defconst fabric--kinds
   '("site" "building" "hall" "row" "rack" "node" "gpu" "cpu" "nic" "switch" "optic"
     "medium" "model" "link" "fabric" "inference" "load" "slo" "serving" "prefill" "decode"
-    "parallelism" "speculative" "training")
+    "parallelism" "speculative" "training" "scenario")
   "Block kinds (LANGUAGE.md section 5).")
 
 (defconst fabric--units

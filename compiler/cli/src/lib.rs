@@ -38,6 +38,49 @@ impl Checked {
     }
 }
 
+/// Why a command-line scenario (`fabric check --fail PATH`) could not run.
+pub enum FailError {
+    /// A `--fail` value is not a path.
+    NotAPath(String),
+    /// Paths that match nothing (E1101), rendered against the `--fail` text.
+    NoMatch(String),
+}
+
+impl Checked {
+    /// Runs the command-line scenario: `paths` fail together, and the diagnostics the
+    /// failure adds (each naming scenario `--fail`) join the spec's. `None` where the spec's
+    /// errors stop the stages a scenario re-runs.
+    pub fn fail(&mut self, paths: &[String], color: bool) -> Result<Option<fabric_core::scenario::Outcome>, FailError> {
+        if !fabric_core::pipeline::network_built(&self.db, self.project) {
+            return Ok(None);
+        }
+        let text = paths.join("\n");
+        let file = SourceFile::new(&self.db, "<--fail>".to_string(), "--fail".to_string(), text.clone());
+        let mut parsed = Vec::new();
+        let mut offset = 0u32;
+        for p in paths {
+            let mut path = fabric_core::scenario::parse_target(p, file).map_err(FailError::NotAPath)?;
+            // Spans point into the `--fail` text, one path per line.
+            path.span = fabric_syntax::Span::new(path.span.start + offset, path.span.end + offset);
+            for s in &mut path.segments {
+                s.span = fabric_syntax::Span::new(s.span.start + offset, s.span.end + offset);
+            }
+            offset += p.len() as u32 + 1;
+            parsed.push(path);
+        }
+        let plant = fabric_core::plant::plant(&self.db, self.project);
+        let net = fabric_core::pipeline::network(&self.db, self.project);
+        let base = fabric_core::pipeline::budgets(&self.db, self.project);
+        match fabric_core::scenario::evaluate_paths(plant, net, base, &parsed) {
+            Ok(outcome) => {
+                self.diagnostics.extend(outcome.diagnostics.iter().cloned());
+                Ok(Some(outcome))
+            }
+            Err(misses) => Err(FailError::NoMatch(render_human(&self.db, &misses, color))),
+        }
+    }
+}
+
 /// Loads and checks the spec whose entry file is `path`.
 /// Fails only when the entry file cannot be read.
 pub fn check_file(path: &Path) -> std::io::Result<Checked> {
@@ -151,6 +194,7 @@ pub fn to_json(db: &Database, d: &Diagnostic) -> serde_json::Value {
         "column": start.column,
         "end": { "line": end.line, "column": end.column },
         "path": d.path,
+        "scenario": d.scenario,
         "label": d.primary.message,
         "labels": labels,
         "notes": d.notes,
@@ -209,14 +253,18 @@ pub fn to_sarif(db: &Database, diagnostics: &[Diagnostic]) -> String {
                 Severity::Warning => "warning",
             };
             let rule_index = codes.iter().position(|c| *c == d.code.as_str()).unwrap_or(0);
-            json!({
+            let mut result = json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": rule_index,
                 "level": level,
                 "message": { "text": text },
                 "locations": [location(d.primary.file, d.primary.span, Some(&d.primary.message))],
                 "relatedLocations": related,
-            })
+            });
+            if let Some(scenario) = &d.scenario {
+                result["properties"] = json!({ "scenario": scenario });
+            }
+            result
         })
         .collect();
     let log = json!({
@@ -249,6 +297,7 @@ pub fn summary(checked: &Checked) -> String {
             Kind::Switch => "switch".into(),
             Kind::Inference => "inference service".into(),
             Kind::Training => "training job".into(),
+            Kind::Scenario => "scenario".into(),
             _ => continue,
         };
         let plural = if n == 1 {
@@ -438,7 +487,45 @@ pub fn report_table(report: &fabric_emit::report::Report) -> String {
         out.push_str("\nTraining\n");
         out.push_str(&training_table(&report.training));
     }
+    if !report.scenarios.is_empty() {
+        out.push_str("\nScenarios\n");
+        out.push_str(&scenario_table(&report.scenarios));
+    }
     out
+}
+
+/// The scenarios' table: one row per scenario with what failed, the GPUs lost, and each
+/// service's and job's verdict (`ok`, or the codes of its diagnostics in the scenario).
+fn scenario_table(scenarios: &[fabric_emit::report::ScenarioReport]) -> String {
+    use fabric_core::units::group_thousands;
+    let mut rows: Vec<[String; 5]> =
+        vec![["scenario".into(), "fails".into(), "GPUs lost".into(), "holds".into(), "services and jobs".into()]];
+    for s in scenarios {
+        let verdict = |name: &str| {
+            let mut codes: Vec<&str> = s.diagnostics.iter().filter(|d| d.path.as_deref() == Some(name)).map(|d| d.code).collect();
+            codes.dedup();
+            if codes.is_empty() { format!("{name} ok") } else { format!("{name} {}", codes.join(" ")) }
+        };
+        let workloads: Vec<String> =
+            s.services.iter().map(|x| verdict(&x.name)).chain(s.training.iter().map(|t| verdict(&t.name))).collect();
+        let fails = match &s.any_of {
+            Some(a) => format!(
+                "any of {} (worst {}, {} alike)",
+                group_thousands(u128::from(a.candidates)),
+                s.failed.join(", "),
+                group_thousands(u128::from(a.like_worst))
+            ),
+            None => s.failed.join(", "),
+        };
+        rows.push([
+            s.name.clone(),
+            fails,
+            group_thousands(u128::from(s.gpus_lost)),
+            if s.holds { "yes".into() } else { "no".into() },
+            if workloads.is_empty() { "-".into() } else { workloads.join(", ") },
+        ]);
+    }
+    table(&rows)
 }
 
 /// The training jobs' table: layout, memory, step, MFU, time to train, and shared GPUs.

@@ -24,7 +24,7 @@ struct Cli {
 enum Command {
     /// Parse, resolve and check specs; each FILE is the entry file of one spec.
     #[command(
-        after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format sarif site.fabric > fabric.sarif\n\nExit status: 0 clean (or warnings only), 1 errors in a spec, 2 usage or I/O error."
+        after_help = "Examples:\n  fabric check examples/campus.fabric\n  fabric check --format sarif site.fabric > fabric.sarif\n  fabric check examples/campus.fabric --fail b1_b2 --fail 'campus.b1.h1.r[1]'\n\nExit status: 0 clean (or warnings only), 1 errors in a spec, 2 usage or I/O error."
     )]
     Check {
         /// Entry files of the specs to check.
@@ -33,6 +33,11 @@ enum Command {
         /// Output format for diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Also check a failure scenario in which PATH fails (repeatable; the paths fail
+        /// together): an instance, a campus link, or a generated rack or switch by its
+        /// canonical name. Its diagnostics name scenario `--fail`.
+        #[arg(long, value_name = "PATH")]
+        fail: Vec<String>,
     },
     /// Check a spec and print its budgets: power per site, building, hall, row and limited
     /// rack; each fabric's switches, cables and optics (with the pluggable equivalent);
@@ -170,7 +175,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
     match cli.command {
-        Command::Check { files, format } => check(&files, format, color),
+        Command::Check { files, format, fail } => check(&files, format, &fail, color),
         Command::Report { file, format } => report(&file, format, color),
         Command::Diff { old, new, format } => diff(&old, &new, format, color),
         Command::Build { file, out, emit, force } => {
@@ -209,7 +214,7 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
     }
 }
 
-fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitCode> {
+fn check(files: &[PathBuf], format: Format, fail: &[String], color: bool) -> miette::Result<ExitCode> {
     let mut any_errors = false;
     let mut json = Vec::new();
     let mut sarif_logs = Vec::new();
@@ -222,9 +227,31 @@ fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitC
                 path.display()
             ));
         }
-        let checked = fabric_cli::check_file(path).map_err(|e| {
+        let mut checked = fabric_cli::check_file(path).map_err(|e| {
             miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
         })?;
+        let mut scenario = None;
+        if !fail.is_empty() {
+            match checked.fail(fail, color) {
+                Ok(outcome) => scenario = outcome,
+                Err(fabric_cli::FailError::NotAPath(message)) => {
+                    return Err(miette!(
+                        code = "fabric::fail",
+                        help = "write a path as in a spec: `campus.b1.h1.r[1]`, `b1_b2`, `campus.**.scaleout_leaf`",
+                        "{message}"
+                    ));
+                }
+                Err(fabric_cli::FailError::NoMatch(rendered)) => {
+                    eprint!("{rendered}");
+                    return Err(miette!(
+                        code = "fabric::fail",
+                        help = "name an instance, a campus link, or a generated switch or rack as the cabling plan prints it",
+                        "a `--fail` path matches nothing in `{}`",
+                        path.display()
+                    ));
+                }
+            }
+        }
         any_errors |= checked.has_errors();
         match format {
             Format::Human => {
@@ -239,6 +266,12 @@ fn check(files: &[PathBuf], format: Format, color: bool) -> miette::Result<ExitC
                     let mut out = std::io::stdout().lock();
                     let extra = if warnings > 0 { format!(" ({})", plural(warnings, "warning")) } else { String::new() };
                     writeln!(out, "ok: {}: {}{extra}", path.display(), fabric_cli::summary(&checked)).into_diagnostic()?;
+                }
+                if let Some(o) = &scenario {
+                    let lost = fabric_core::units::group_thousands(u128::from(o.gpus_lost));
+                    let verdict = if o.holds() { "the spec holds" } else { "the spec does not hold" };
+                    writeln!(err, "scenario `--fail` ({}): {lost} GPUs out of service; {verdict}", o.failed.join(", "))
+                        .into_diagnostic()?;
                 }
             }
             Format::Json => json.extend(checked.diagnostics.iter().map(|d| fabric_cli::to_json(&checked.db, d))),

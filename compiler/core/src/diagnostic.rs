@@ -148,6 +148,8 @@ registry! {
     E1004: "training layout does not split its GPUs",
     E1005: "workloads share GPUs without yielding",
     W1001: "training job not estimated",
+    E1101: "scenario path matches nothing",
+    E1102: "scenario fails nothing, or two ways",
 }
 
 /// A source location with a short message.
@@ -220,6 +222,8 @@ pub struct Diagnostic {
     pub path: Option<String>,
     /// A fix that can be applied as is (the language server offers it as a quick fix).
     pub suggestion: Option<Suggestion>,
+    /// The failure scenario it belongs to (LANGUAGE.md 8.4); `None` for the spec's own checks.
+    pub scenario: Option<String>,
 }
 
 impl Diagnostic {
@@ -235,6 +239,7 @@ impl Diagnostic {
             help: None,
             path: None,
             suggestion: None,
+            scenario: None,
         }
     }
     /// A warning with its primary label.

@@ -30,6 +30,7 @@ pub mod network;
 pub mod pipeline;
 pub mod plant;
 pub mod resolve;
+pub mod scenario;
 pub mod schema;
 pub mod sim_graph;
 pub mod source;

@@ -10,6 +10,7 @@ use crate::inventory::Inventory;
 use crate::network::Network;
 use crate::plant::plant;
 use crate::resolve::{program, syntax_diagnostics};
+use crate::scenario::Scenarios;
 use crate::sim_graph::SimGraph;
 use crate::source::{Project, parse_file};
 use std::sync::Arc;
@@ -74,6 +75,15 @@ pub fn sim_graph(db: &dyn salsa::Database, project: Project) -> Arc<SimGraph> {
     crate::sim_graph::sim_graph(db, project).clone()
 }
 
+/// Every failure scenario's outcome; empty while earlier stages report errors.
+#[salsa::tracked]
+pub fn scenarios(db: &dyn salsa::Database, project: Project) -> Arc<Scenarios> {
+    if !network_built(db, project) {
+        return Arc::default();
+    }
+    crate::scenario::scenarios(db, project).clone()
+}
+
 /// Every diagnostic of the spec, sorted by file and position.
 #[salsa::tracked]
 pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
@@ -88,6 +98,7 @@ pub fn check(db: &dyn salsa::Database, project: Project) -> Vec<Diagnostic> {
     diagnostics.extend(budgets(db, project).diagnostics.iter().cloned());
     diagnostics.extend(inventory(db, project).diagnostics.iter().cloned());
     diagnostics.extend(cluster(db, project).diagnostics.iter().cloned());
+    diagnostics.extend(scenarios(db, project).diagnostics.iter().cloned());
     diagnostics.sort_by(|a, b| {
         (a.primary.file.display_path(db), a.primary.span.start, a.code).cmp(&(
             b.primary.file.display_path(db),

@@ -55,6 +55,10 @@ pub struct Plant {
     pub diagnostics: Vec<Diagnostic>,
     /// Whether elaboration stopped at the instance limit (E0902): the plant is partial.
     pub truncated: bool,
+    /// In a failure scenario, per instance: whether it is out of service (down itself, or a
+    /// GPU whose node lost its network or power). Workloads' placements leave these out.
+    /// `None` outside scenarios.
+    pub out_of_service: Option<Arc<Vec<bool>>>,
 }
 
 /// Why a path matched nothing: the segment where the match ran dry, and the names found there.
@@ -70,7 +74,8 @@ const ROOT: u32 = u32::MAX;
 
 /// Expands `program` into its plant, checking the expansion limit and every path.
 pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
-    let mut plant = Plant { program: program.clone(), instances: Vec::new(), diagnostics: Vec::new(), truncated: false };
+    let mut plant =
+        Plant { program: program.clone(), instances: Vec::new(), diagnostics: Vec::new(), truncated: false, out_of_service: None };
     let mut children: HashMap<DeclId, Vec<DeclId>> = HashMap::new();
     for i in 0..program.decls.len() {
         let id = DeclId(i as u32);
@@ -114,45 +119,51 @@ pub fn elaborate(program: Arc<Program>, limits: Limits) -> Plant {
     }
     for path in &program.paths {
         if let Err(miss) = plant.select(path) {
-            let segment = &path.segments[miss.segment];
-            let prefix = PlantPath { segments: path.segments[..miss.segment].to_vec(), file: path.file, span: path.span };
-            let what = match &segment.matcher {
-                Matcher::Name(name, _) | Matcher::Range(name, ..) => format!("`{name}`"),
-                Matcher::Star | Matcher::DoubleStar => "anything".into(),
-            };
-            let place = if miss.segment == 0 { "at the top level".to_string() } else { format!("in `{prefix}`") };
-            let mut d = Diagnostic::error(
-                codes::E0210,
-                format!("path `{path}` matches nothing"),
-                Label::new(path.file, segment.span, format!("no {what} {place}")),
-            );
-            let suggestion = match &segment.matcher {
-                Matcher::Name(name, _) | Matcher::Range(name, ..) => did_you_mean(name, miss.candidates.iter().map(String::as_str)),
-                _ => None,
-            };
-            d = match (suggestion, miss.candidates.is_empty()) {
-                (Some(s), _) => {
-                    // Only the name is replaced; an index after it stays.
-                    let written = match &segment.matcher {
-                        Matcher::Name(name, _) | Matcher::Range(name, ..) => name.len() as u32,
-                        _ => segment.span.end - segment.span.start,
-                    };
-                    let name_span = Span::new(segment.span.start, segment.span.start + written);
-                    d.with_help(format!("did you mean `{s}`?")).with_suggestion(Suggestion::replace(path.file, name_span, s))
-                }
-                (None, true) => d.with_help(format!("{place} there is nothing to match")),
-                (None, false) => {
-                    let mut shown: Vec<String> = miss.candidates.iter().take(8).map(|c| format!("`{c}`")).collect();
-                    if miss.candidates.len() > 8 {
-                        shown.push("…".into());
-                    }
-                    d.with_help(format!("{place} there is {}", shown.join(", ")))
-                }
-            };
-            plant.diagnostics.push(d);
+            plant.diagnostics.push(path_miss(codes::E0210, path, &miss));
         }
     }
     plant
+}
+
+/// The diagnostic for a path that matched nothing (`code`: E0210, or E1101 for a
+/// scenario's): where the match ran dry, and the likeliest name meant or what is there.
+pub fn path_miss(code: crate::diagnostic::Code, path: &PlantPath, miss: &PathMiss) -> Diagnostic {
+    let segment = &path.segments[miss.segment];
+    let prefix = PlantPath { segments: path.segments[..miss.segment].to_vec(), file: path.file, span: path.span };
+    let what = match &segment.matcher {
+        Matcher::Name(name, _) | Matcher::Range(name, ..) => format!("`{name}`"),
+        Matcher::Star | Matcher::DoubleStar => "anything".into(),
+    };
+    let place = if miss.segment == 0 { "at the top level".to_string() } else { format!("in `{prefix}`") };
+    let mut d = Diagnostic::error(
+        code,
+        format!("path `{path}` matches nothing"),
+        Label::new(path.file, segment.span, format!("no {what} {place}")),
+    );
+    let suggestion = match &segment.matcher {
+        Matcher::Name(name, _) | Matcher::Range(name, ..) => did_you_mean(name, miss.candidates.iter().map(String::as_str)),
+        _ => None,
+    };
+    d = match (suggestion, miss.candidates.is_empty()) {
+        (Some(s), _) => {
+            // Only the name is replaced; an index after it stays.
+            let written = match &segment.matcher {
+                Matcher::Name(name, _) | Matcher::Range(name, ..) => name.len() as u32,
+                _ => segment.span.end - segment.span.start,
+            };
+            let name_span = Span::new(segment.span.start, segment.span.start + written);
+            d.with_help(format!("did you mean `{s}`?")).with_suggestion(Suggestion::replace(path.file, name_span, s))
+        }
+        (None, true) => d.with_help(format!("{place} there is nothing to match")),
+        (None, false) => {
+            let mut shown: Vec<String> = miss.candidates.iter().take(8).map(|c| format!("`{c}`")).collect();
+            if miss.candidates.len() > 8 {
+                shown.push("…".into());
+            }
+            d.with_help(format!("{place} there is {}", shown.join(", ")))
+        }
+    };
+    d
 }
 
 fn subtree_size(
@@ -487,15 +498,20 @@ impl Plant {
         Some(out)
     }
 
-    /// The GPUs under an inference service's `placement` (every path of a list), in plant
-    /// order; none when it has no placement or a path selects nothing.
+    /// Whether instance `id` is out of service in a failure scenario.
+    pub fn out_of_service(&self, id: InstanceId) -> bool {
+        self.out_of_service.as_ref().is_some_and(|o| o[id.0 as usize])
+    }
+
+    /// The GPUs under a workload's `placement` (every path of a list) that are in service,
+    /// in plant order; none when it has no placement or a path selects nothing.
     pub fn placement_gpus(&self, decl: DeclId) -> Vec<InstanceId> {
         let mut gpus: Vec<InstanceId> = self
             .field_selection(decl, "placement")
             .unwrap_or_default()
             .iter()
             .flat_map(|&s| self.subtree(s))
-            .filter(|&i| self.kind(i) == Kind::Gpu)
+            .filter(|&i| self.kind(i) == Kind::Gpu && !self.out_of_service(i))
             .collect();
         gpus.sort_unstable();
         gpus.dedup();

@@ -55,6 +55,8 @@ pub enum Kind {
     Speculative,
     /// A training job.
     Training,
+    /// A failure scenario: what fails, or a class of which any one may fail.
+    Scenario,
 }
 
 /// How a kind's blocks behave at the top level.
@@ -87,6 +89,9 @@ pub enum ValueType {
     TypeOf(Kind),
     /// A path into the plant (`campus.b1.**.nic`).
     Path,
+    /// A path into the plant or its generated network: an instance, a generated switch or
+    /// rack by its canonical name (`campus.b1.h1.r[1].eor[1].scaleout_leaf[1]`), or a link.
+    Target,
 }
 
 impl ValueType {
@@ -104,6 +109,7 @@ impl ValueType {
             }
             ValueType::TypeOf(kind) => format!("a {} type", kind.name()),
             ValueType::Path => "a path into the plant".into(),
+            ValueType::Target => "a path into the plant or its generated network".into(),
         }
     }
 }
@@ -653,11 +659,30 @@ pub static SCHEMAS: &[KindSchema] = &[
         ],
         children: &[Kind::Slo, Kind::Parallelism],
     },
+    KindSchema {
+        kind: Kind::Scenario,
+        name: "scenario",
+        role: Role::Instance,
+        doc: "A failure scenario: every check re-runs on the plant without what `fail` names, or, with `fail_any`, without each one of a class in turn (the worst is reported).",
+        fields: &[
+            f(
+                "fail",
+                ValueType::Target,
+                "What fails together: instances (nodes, racks, rows, halls, buildings), links, or generated switches and racks by their canonical names.",
+            ),
+            f(
+                "fail_any",
+                ValueType::Target,
+                "A redundancy requirement: the design must survive the failure of any one of these (`campus.**.scaleout_leaf`, `link`); identical failures are evaluated once.",
+            ),
+        ],
+        children: &[],
+    },
 ];
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 24] = [
+    pub const ALL: [Kind; 25] = [
         Kind::Site,
         Kind::Building,
         Kind::Hall,
@@ -682,6 +707,7 @@ impl Kind {
         Kind::Parallelism,
         Kind::Speculative,
         Kind::Training,
+        Kind::Scenario,
     ];
 
     /// The kind's schema.

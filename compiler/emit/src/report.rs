@@ -4,7 +4,7 @@
 
 use fabric_core::diagnostic::line_column;
 use fabric_core::network::{RackRef, rack_name};
-use fabric_core::pipeline::{budgets, check, network};
+use fabric_core::pipeline::{budgets, check, network, scenarios};
 use fabric_core::plant::InstanceId;
 use fabric_core::plant::plant;
 use fabric_core::schema::Kind;
@@ -34,8 +34,43 @@ pub struct Report {
     pub services: Vec<ServiceReport>,
     /// Every training job.
     pub training: Vec<TrainingReport>,
-    /// Every diagnostic.
+    /// Every failure scenario (LANGUAGE.md 8.4, 8.6).
+    pub scenarios: Vec<ScenarioReport>,
+    /// Every diagnostic, the scenarios' included (each names its scenario).
     pub diagnostics: Vec<DiagnosticReport>,
+}
+
+/// One failure scenario's outcome.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct ScenarioReport {
+    /// Its name.
+    pub name: String,
+    /// What failed, by canonical name (for `fail_any`: the worst single failure).
+    pub failed: Vec<String>,
+    /// GPUs out of service.
+    pub gpus_lost: u64,
+    /// Whether the spec holds in it: no error.
+    pub holds: bool,
+    /// For a redundancy requirement (`fail_any`): the failures it covered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub any_of: Option<AnyOfReport>,
+    /// The diagnostics the failure adds to the spec's own.
+    pub diagnostics: Vec<DiagnosticReport>,
+    /// Every inference service re-estimated on what is left.
+    pub services: Vec<ServiceReport>,
+    /// Every training job re-estimated on what is left.
+    pub training: Vec<TrainingReport>,
+}
+
+/// How a redundancy requirement was evaluated.
+#[derive(Clone, PartialEq, Debug, Serialize)]
+pub struct AnyOfReport {
+    /// Single failures the class holds.
+    pub candidates: u64,
+    /// Classes of identical failures, each evaluated once.
+    pub classes: u64,
+    /// Failures that fail like the worst (it included).
+    pub like_worst: u64,
 }
 
 /// Counts and power of the whole spec.
@@ -442,6 +477,9 @@ pub struct DiagnosticReport {
     pub severity: &'static str,
     /// The instance it concerns.
     pub path: Option<String>,
+    /// The failure scenario it belongs to; absent for the spec's own checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// Its message.
     pub message: String,
     /// The file of its primary label.
@@ -539,21 +577,8 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
     });
     let services = budgets.services.iter().map(ServiceReport::new).collect();
     let training = budgets.training.iter().map(TrainingReport::new).collect();
-    let diagnostics = check(db, project)
-        .iter()
-        .map(|d| {
-            let at = line_column(d.primary.file.text(db), d.primary.span.start);
-            DiagnosticReport {
-                code: d.code.as_str(),
-                severity: d.severity.as_str(),
-                path: d.path.clone(),
-                message: d.message.clone(),
-                file: d.primary.file.display_path(db).clone(),
-                line: at.line,
-                column: at.column,
-            }
-        })
-        .collect();
+    let diagnostics = check(db, project).iter().map(|d| DiagnosticReport::new(db, d)).collect();
+    let scenarios = scenarios(db, project).outcomes.iter().map(|o| ScenarioReport::new(db, o)).collect();
     let generated_switches = network.switches.len() as u64;
     Report {
         format: FORMAT,
@@ -574,6 +599,40 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> Report {
         farthest_gpus,
         services,
         training,
+        scenarios,
         diagnostics,
+    }
+}
+
+impl DiagnosticReport {
+    /// The report's view of a diagnostic.
+    pub fn new(db: &dyn salsa::Database, d: &fabric_core::diagnostic::Diagnostic) -> DiagnosticReport {
+        let at = line_column(d.primary.file.text(db), d.primary.span.start);
+        DiagnosticReport {
+            code: d.code.as_str(),
+            severity: d.severity.as_str(),
+            path: d.path.clone(),
+            scenario: d.scenario.clone(),
+            message: d.message.clone(),
+            file: d.primary.file.display_path(db).clone(),
+            line: at.line,
+            column: at.column,
+        }
+    }
+}
+
+impl ScenarioReport {
+    /// The report's view of a scenario's outcome.
+    pub fn new(db: &dyn salsa::Database, o: &fabric_core::scenario::Outcome) -> ScenarioReport {
+        ScenarioReport {
+            name: o.name.clone(),
+            failed: o.failed.clone(),
+            gpus_lost: o.gpus_lost,
+            holds: o.holds(),
+            any_of: o.any_of.as_ref().map(|a| AnyOfReport { candidates: a.candidates, classes: a.classes, like_worst: a.like_worst }),
+            diagnostics: o.diagnostics.iter().map(|d| DiagnosticReport::new(db, d)).collect(),
+            services: o.services.iter().map(ServiceReport::new).collect(),
+            training: o.training.iter().map(TrainingReport::new).collect(),
+        }
     }
 }

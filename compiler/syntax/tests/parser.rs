@@ -24,11 +24,27 @@ fn language_example_parses_cleanly() {
         .collect();
     assert_eq!(
         kinds,
-        ["import", "import", "import", "const", "site", "rack", "link", "fabric", "fabric", "inference", "assert", "training"]
+        [
+            "import",
+            "import",
+            "import",
+            "const",
+            "site",
+            "rack",
+            "link",
+            "link",
+            "fabric",
+            "fabric",
+            "inference",
+            "assert",
+            "training",
+            "scenario",
+            "scenario"
+        ]
     );
     let Member::Block(rack) = &parse.file.members[5] else { unreachable!() };
     assert_eq!(rack.doc.as_deref(), Some("An empty 48 U network rack with a 60 kW envelope."));
-    let Member::Assert(assert) = &parse.file.members[10] else { unreachable!() };
+    let Member::Assert(assert) = &parse.file.members[11] else { unreachable!() };
     assert_eq!(assert.message.as_ref().map(|m| m.0.as_str()), Some("agents in b1 must reach b2 within 50 us"));
 }
 

@@ -60,7 +60,7 @@ pub fn completion(ws: &mut Workspace, key: &str, offset: u32) -> Vec<CompletionI
             ValueType::Bool if after.len() <= 1 => {
                 return ["true", "false"].iter().map(|o| item(o, CompletionItemKind::KEYWORD, field.doc, None)).collect();
             }
-            ValueType::Path => return path_items(ws, project, line),
+            ValueType::Path | ValueType::Target => return path_items(ws, project, line),
             _ => return Vec::new(),
         }
     }

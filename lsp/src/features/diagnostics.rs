@@ -47,6 +47,7 @@ fn to_lsp(ws: &Workspace, d: &FabricDiagnostic) -> Diagnostic {
         related_information: (!related.is_empty()).then_some(related),
         data: Some(serde_json::json!({
             "help": d.help,
+            "scenario": d.scenario,
             "fix": d.suggestion.as_ref().and_then(|f| {
                 let uri = ws.uri_of(f.file)?;
                 let range = ws.index_of(f.file).range(f.file.text(&ws.db), f.span.start, f.span.end);

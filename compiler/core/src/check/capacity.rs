@@ -13,6 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Checks rack units and campus-link capacity.
 pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
+    racks(plant, network, budgets);
+    links(plant, network, budgets);
+}
+
+/// Checks that every rack's devices fit its units.
+fn racks(plant: &Plant, network: &Network, budgets: &mut Budgets) {
     let program = plant.program.clone();
     let mut placed: HashMap<InstanceId, BTreeMap<DeclId, u32>> = HashMap::new();
     for sw in &network.switches {
@@ -86,7 +92,12 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
             .with_help("use fewer devices per rack, a taller rack, or another leaf placement"),
         );
     }
-    for link in &network.links {
+}
+
+/// Checks that every campus link that is up carries the fabric cables that cross it.
+pub fn links(plant: &Plant, network: &Network, budgets: &mut Budgets) {
+    let program = plant.program.clone();
+    for link in network.links.iter().filter(|l| !l.failed) {
         let Some(capacity) = link.capacity_bps else { continue };
         if link.crossing_bps <= capacity * (1.0 + 1e-9) {
             continue;
@@ -95,7 +106,7 @@ pub fn check(plant: &Plant, network: &Network, budgets: &mut Budgets) {
         let d = program.decl(decl);
         let name = d.name.clone().unwrap_or_default();
         let (file, span) = program.field_origin(decl, "capacity").unwrap_or((d.file, d.name_span));
-        let cables = network.cables.iter().filter(|c| c.link.is_some_and(|l| network.links[l as usize].instance == link.instance)).count();
+        let cables = link.cables;
         budgets.diagnostics.push(
             Diagnostic::error(
                 codes::E0606,

@@ -82,7 +82,7 @@ pub fn check(plant: &Plant, net: &Network, router: &Router<'_>, budgets: &mut Bu
             }
         }
     }
-    for link in &net.links {
+    for link in net.links.iter().filter(|l| !l.failed) {
         let decl = plant.get(link.instance).decl;
         let text = |field: &str| plant.field_path(decl, field).map(|p| p.to_string()).unwrap_or_default();
         let delay = link.medium.and_then(|m| net.media[m as usize].delay_s_per_m);
@@ -105,6 +105,21 @@ pub fn no_path(file: crate::source::SourceFile, span: fabric_syntax::Span, a: &s
         NoPath::NotJoined(x, y) => (
             format!("no network path between `{a}` and `{b}`: fabrics `{x}` and `{y}` are not joined by a campus link"),
             "declare a `link` between their buildings".to_string(),
+        ),
+        NoPath::LinksDown(x, y, links) => (
+            format!(
+                "no network path between `{a}` and `{b}`: every campus link between the buildings of fabrics `{x}` and `{y}` is down (`{}`)",
+                links.join("`, `")
+            ),
+            "add a campus link on a separate route, so that no single failure separates the buildings".to_string(),
+        ),
+        NoPath::OutOfService => (
+            format!("no network path between `{a}` and `{b}`: every NIC of one of them is out of service"),
+            "keep part of each side on another rack, row or building, so that one failure cannot take it all".to_string(),
+        ),
+        NoPath::Cut(leaf) => (
+            format!("no network path between `{a}` and `{b}`: leaf `{leaf}` has lost every way up to the tier the path needs"),
+            "give the fabric more spines, or spread each leaf's uplinks over more of them".to_string(),
         ),
     };
     let mut d = Diagnostic::error(codes::E0502, message, Label::new(file, span, "latency needs a path here")).with_help(help);

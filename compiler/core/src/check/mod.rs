@@ -22,6 +22,21 @@ pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
     let mut budgets = Budgets { power: power::compute(plant, network), ..Budgets::default() };
     power::check(plant, network, &mut budgets);
     capacity::check(plant, network, &mut budgets);
+    run_routed(plant, network, routes, budgets)
+}
+
+/// Re-runs the checks a failure can change, on a plant and network with parts down
+/// (LANGUAGE.md 8.4): campus-link capacity, latency, SLOs, training and asserts. Power and
+/// rack space are the spec's own checks: a failure adds no draw and frees no rack unit,
+/// so they keep `base`'s figures.
+pub fn run_degraded(plant: &Plant, network: &Network, routes: &RouteTable, base: &Budgets) -> Budgets {
+    let mut budgets = Budgets { power: base.power.clone(), ..Budgets::default() };
+    capacity::links(plant, network, &mut budgets);
+    run_routed(plant, network, routes, budgets)
+}
+
+/// The checks over routes: latency, SLOs, training and asserts.
+fn run_routed(plant: &Plant, network: &Network, routes: &RouteTable, mut budgets: Budgets) -> Budgets {
     let router = Router::new(plant, network, routes);
     latency::check(plant, network, &router, &mut budgets);
     budgets.farthest = router.farthest().map(|w| {

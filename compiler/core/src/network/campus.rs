@@ -2,7 +2,7 @@
 
 use super::generator::Generator;
 use super::model::*;
-use crate::plant::InstanceId;
+use crate::plant::{InstanceId, Plant};
 use crate::resolve::PlantPath;
 use crate::schema::Kind;
 
@@ -39,7 +39,30 @@ impl Generator<'_> {
             medium,
             capacity_bps: num("capacity"),
             crossing_bps: 0.0,
+            cables: 0,
+            failed: false,
         };
         self.net.links.push(link);
     }
+}
+
+/// The line rate a fabric cable carries, from its lower end: the NIC's `speed` or the
+/// switch type's `port_speed`; `None` without the figure.
+pub fn cable_bps(plant: &Plant, net: &Network, lower: End) -> Option<f64> {
+    match lower {
+        End::Nic { nic, .. } => plant.field(nic, "speed").and_then(|f| f.number()),
+        End::Switch { switch, .. } => plant.program.field(net.switches[switch].ty, "port_speed").and_then(|f| f.number()),
+    }
+}
+
+/// The building a cable end stands in.
+pub fn end_building(plant: &Plant, net: &Network, end: End) -> Option<InstanceId> {
+    let hall = match end {
+        End::Nic { nic, .. } => return plant.ancestor(nic, Kind::Building),
+        End::Switch { switch, .. } => match net.switches[switch].rack {
+            RackRef::Plant(r) => r,
+            RackRef::Generated(g) => net.racks.get(g as usize)?.hall,
+        },
+    };
+    plant.ancestor(hall, Kind::Building)
 }

@@ -442,11 +442,9 @@ impl Generator<'_> {
             };
             let index = self.net.cables.len() as u32;
             if let Some(l) = link {
-                let speed = match a {
-                    End::Nic { nic, .. } => plant.field(nic, "speed").and_then(|f| f.number()),
-                    End::Switch { switch, .. } => program.field(self.net.switches[switch].ty, "port_speed").and_then(|f| f.number()),
-                };
+                let speed = super::campus::cable_bps(plant, &self.net, a);
                 self.net.links[l as usize].crossing_bps += speed.unwrap_or(0.0);
+                self.net.links[l as usize].cables += 1;
             }
             if let (End::Nic { nic, port }, End::Switch { switch, .. }) = (a, b) {
                 if port == 1 {

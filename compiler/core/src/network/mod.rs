@@ -29,6 +29,7 @@ mod placement;
 pub mod route;
 
 pub use build::{generate, network};
+pub use campus::{cable_bps, end_building};
 pub use fat_tree::fewest_upper;
 pub use media::{STOCKED_LENGTHS_M, stocked_length};
 pub use model::*;

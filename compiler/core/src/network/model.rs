@@ -209,6 +209,10 @@ pub struct CampusLink {
     pub capacity_bps: Option<f64>,
     /// Bandwidth of the fabric cables that cross it, in bits per second.
     pub crossing_bps: f64,
+    /// How many fabric cables cross it.
+    pub cables: u32,
+    /// Whether it is down (in a failure scenario); a down link carries nothing.
+    pub failed: bool,
 }
 
 impl CampusLink {
@@ -260,6 +264,27 @@ pub struct FabricNet {
     pub switches: std::ops::Range<u32>,
     /// Whether it was generated completely (no capacity error stopped it).
     pub complete: bool,
+}
+
+impl Network {
+    /// The campus links joining buildings `x` and `y` that are up, with their indexes.
+    pub fn links_between(&self, x: InstanceId, y: InstanceId) -> impl Iterator<Item = (usize, &CampusLink)> + '_ {
+        self.links.iter().enumerate().filter(move |(_, l)| !l.failed && l.joins(x, y))
+    }
+
+    /// Of the links joining `x` and `y` that are up, the one with the most room for one more
+    /// cable: the lowest share of its capacity taken (a link without a capacity counts what
+    /// crosses it), the first on a tie. Redundant links share the cables this way.
+    pub fn least_loaded_link(&self, x: InstanceId, y: InstanceId) -> Option<usize> {
+        let load = |l: &CampusLink| l.capacity_bps.filter(|c| *c > 0.0).map_or(l.crossing_bps, |c| l.crossing_bps / c);
+        let mut best: Option<(f64, usize)> = None;
+        for (i, l) in self.links_between(x, y) {
+            if best.is_none_or(|(b, _)| load(l) < b) {
+                best = Some((load(l), i));
+            }
+        }
+        best.map(|(_, i)| i)
+    }
 }
 
 impl FabricNet {

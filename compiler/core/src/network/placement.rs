@@ -70,7 +70,7 @@ impl Generator<'_> {
         let to_entrance = |l: RackLoc| f64::from(l.position) * l.rack_width + f64::from(l.row) * l.row_pitch;
         let inside = to_entrance(a) + to_entrance(b) + slack;
         match (a.building, b.building) {
-            (Some(x), Some(y)) if x != y => match self.net.links.iter().position(|l| l.joins(x, y)) {
+            (Some(x), Some(y)) if x != y => match self.net.least_loaded_link(x, y) {
                 Some(i) => (inside + self.net.links[i].distance_m, Some(Ok(i as u32))),
                 None => (inside, Some(Err((x, y)))),
             },

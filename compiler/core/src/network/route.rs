@@ -7,7 +7,7 @@
 //! on each side, so it is an upper bound on every real path of the fat tree; parts without a
 //! published latency count as zero and are named.
 
-use super::model::{CableId, End, FabricId, FabricNet, Network, SwitchId, Tier};
+use super::model::{CableId, CampusLink, End, FabricId, FabricNet, Network, SwitchId, Tier};
 use super::names::fabric_building;
 use crate::plant::{InstanceId, Plant};
 use crate::schema::Kind;
@@ -79,6 +79,23 @@ pub enum NoPath {
     NoEndpoints,
     /// Two fabrics with no campus link between their buildings.
     NotJoined(String, String),
+    /// Two fabrics whose buildings' campus links are all down (in a failure scenario).
+    LinksDown(String, String, Vec<String>),
+    /// A leaf that lost every way up to the tier the path needs (in a failure scenario).
+    Cut(String),
+    /// Every NIC of one side is out of service (in a failure scenario).
+    OutOfService,
+}
+
+/// What is down in a failure scenario, for routing: cables (an end down, or cut with its
+/// campus link) and endpoints (their NIC's node lost). Indexed like [`Network::cables`]
+/// and [`Network::endpoints`].
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct Down {
+    /// Per cable: whether it is down.
+    pub cables: Vec<bool>,
+    /// Per endpoint: whether it is down.
+    pub endpoints: Vec<bool>,
 }
 
 /// Per-switch and per-endpoint figures for worst-path queries, computed once per network
@@ -91,6 +108,11 @@ pub struct RouteTable {
     up1: Vec<(f64, Option<CableId>)>,
     /// Per leaf (3 tiers): the slowest way to the core's input through a spine.
     up2: Vec<(f64, Option<CableId>)>,
+    /// In a failure scenario, per switch: the highest tier it still reaches; empty when
+    /// nothing is down.
+    reach: Vec<Tier>,
+    /// In a failure scenario, per endpoint: whether it is up; empty when nothing is down.
+    endpoint_up: Vec<bool>,
 }
 
 /// A cable's propagation delay plus its transceivers' latency (known parts).
@@ -105,13 +127,25 @@ fn cable_delay(net: &Network, c: CableId) -> f64 {
 impl RouteTable {
     /// Prepares routing over `net`.
     pub fn new(plant: &Plant, net: &Network) -> RouteTable {
+        RouteTable::with_down(plant, net, None)
+    }
+
+    /// Prepares routing over `net` without what `down` says is down: paths go around it
+    /// (only cables that are up count), or there is none.
+    pub fn with_down(plant: &Plant, net: &Network, down: Option<&Down>) -> RouteTable {
         let program = &plant.program;
-        let mut by_nic: Vec<(InstanceId, u32)> = net.endpoints.iter().enumerate().map(|(i, e)| (e.nic, i as u32)).collect();
+        let cable_up = |c: usize| down.is_none_or(|d| !d.cables[c]);
+        let endpoint_up = |e: usize| down.is_none_or(|d| !d.endpoints[e]);
+        let mut by_nic: Vec<(InstanceId, u32)> =
+            net.endpoints.iter().enumerate().filter(|(i, _)| endpoint_up(*i)).map(|(i, e)| (e.nic, i as u32)).collect();
         by_nic.sort();
         let switch_latency: Vec<Option<f64>> =
             net.switches.iter().map(|s| program.field(s.ty, "latency").and_then(|f| f.number())).collect();
         let mut up1 = vec![(0.0, None); net.switches.len()];
         for (c, cable) in net.cables.iter().enumerate() {
+            if !cable_up(c) {
+                continue;
+            }
             let c = CableId(c as u32);
             if let End::Switch { switch, .. } = cable.a {
                 let d = cable_delay(net, c);
@@ -122,6 +156,9 @@ impl RouteTable {
         }
         let mut up2 = vec![(0.0, None); net.switches.len()];
         for (c, cable) in net.cables.iter().enumerate() {
+            if !cable_up(c) {
+                continue;
+            }
             let c = CableId(c as u32);
             if cable.tier != Tier::Spine {
                 continue;
@@ -134,7 +171,30 @@ impl RouteTable {
                 }
             }
         }
-        RouteTable { by_nic, switch_latency, up1, up2 }
+        let (reach, endpoint_up) = match down {
+            None => (Vec::new(), Vec::new()),
+            Some(d) => {
+                let reach = (0..net.switches.len())
+                    .map(|s| match (up1[s].1, up2[s].1) {
+                        (_, Some(_)) => Tier::Core,
+                        (Some(_), None) => Tier::Spine,
+                        (None, None) => Tier::Leaf,
+                    })
+                    .collect();
+                (reach, d.endpoints.iter().map(|down| !down).collect())
+            }
+        };
+        RouteTable { by_nic, switch_latency, up1, up2, reach, endpoint_up }
+    }
+
+    /// Whether endpoint `e` is up.
+    pub fn endpoint_up(&self, e: u32) -> bool {
+        self.endpoint_up.get(e as usize).is_none_or(|&up| up)
+    }
+
+    /// The highest tier switch `s` still reaches (the top when nothing is down).
+    pub fn reach(&self, s: SwitchId) -> Tier {
+        self.reach.get(s.0 as usize).copied().unwrap_or(Tier::Core)
     }
 }
 
@@ -261,7 +321,8 @@ impl<'a> Router<'a> {
     /// The worst one-way path between any endpoint of `a` and any of `b`.
     pub fn worst(&self, a: &[u32], b: &[u32]) -> Result<WorstPath, NoPath> {
         if a.is_empty() || b.is_empty() {
-            return Err(NoPath::NoEndpoints);
+            // With parts down, the NICs of the set may all be out of service.
+            return Err(if self.table.endpoint_up.is_empty() { NoPath::NoEndpoints } else { NoPath::OutOfService });
         }
         let group = |set: &[u32]| {
             let mut m: BTreeMap<FabricId, Vec<u32>> = BTreeMap::new();
@@ -274,7 +335,7 @@ impl<'a> Router<'a> {
         let mut best: Option<WorstPath> = None;
         for (&fa, ea) in &ga {
             for (&fb, eb) in &gb {
-                let path = if fa == fb { self.within(fa, ea, eb) } else { self.across(fa, ea, fb, eb)? };
+                let path = if fa == fb { self.within(fa, ea, eb)? } else { self.across(fa, ea, fb, eb)? };
                 if best.as_ref().is_none_or(|w| path.seconds > w.seconds) {
                     best = Some(path);
                 }
@@ -286,7 +347,8 @@ impl<'a> Router<'a> {
     /// The worst path between any two endpoints of the spec that have a path: the two
     /// GPUs (or NICs) farthest apart. `None` without endpoints.
     pub fn farthest(&self) -> Option<WorstPath> {
-        let fabrics: Vec<Vec<u32>> = self.net.fabrics.iter().map(|f| f.endpoints.clone().collect()).collect();
+        let fabrics: Vec<Vec<u32>> =
+            self.net.fabrics.iter().map(|f| f.endpoints.clone().filter(|&e| self.table.endpoint_up(e)).collect()).collect();
         let mut best: Option<WorstPath> = None;
         for (fa, a) in fabrics.iter().enumerate() {
             for (fb, b) in fabrics.iter().enumerate().skip(fa) {
@@ -317,6 +379,11 @@ impl<'a> Router<'a> {
         let leaf_of = |e: u32| self.net.endpoints[e as usize].leaf;
         let pod_of = |e: u32| self.net.switches[leaf_of(e).0 as usize].pod;
         let tier = self.meeting_tier(fabric, set.iter().copied());
+        let set: Vec<u32> = set.iter().copied().filter(|&e| self.table.reach(self.net.endpoints[e as usize].leaf) >= tier).collect();
+        if set.is_empty() {
+            return None;
+        }
+        let set = set.as_slice();
         let apart = |x: u32, y: u32| match tier {
             Tier::Leaf => x != y,
             Tier::Spine => leaf_of(x) != leaf_of(y),
@@ -341,9 +408,22 @@ impl<'a> Router<'a> {
         best.1
     }
 
-    fn within(&self, fabric: FabricId, a: &[u32], b: &[u32]) -> WorstPath {
+    fn within(&self, fabric: FabricId, a: &[u32], b: &[u32]) -> Result<WorstPath, NoPath> {
         let tier = self.meeting_tier(fabric, a.iter().chain(b).copied());
-        self.join(a, b, tier, tier, None)
+        self.reaches(a.iter().chain(b).copied(), tier)?;
+        Ok(self.join(a, b, tier, tier, None))
+    }
+
+    /// `Ok` when every endpoint's leaf still reaches `tier`; else the first leaf that does
+    /// not (only in a failure scenario).
+    fn reaches(&self, ends: impl Iterator<Item = u32>, tier: Tier) -> Result<(), NoPath> {
+        for e in ends {
+            let leaf = self.net.endpoints[e as usize].leaf;
+            if self.table.reach(leaf) < tier {
+                return Err(NoPath::Cut(super::names::switch_name(self.plant, self.net, leaf)));
+            }
+        }
+        Ok(())
     }
 
     /// The lowest tier where every endpoint of `ends` (at least one) meets the others: a
@@ -364,14 +444,34 @@ impl<'a> Router<'a> {
     fn across(&self, fa: FabricId, a: &[u32], fb: FabricId, b: &[u32]) -> Result<WorstPath, NoPath> {
         let (na, nb) = (&self.net.fabrics[fa], &self.net.fabrics[fb]);
         let (ba, bb) = (fabric_building(self.plant, self.net, fa), fabric_building(self.plant, self.net, fb));
+        // Of redundant links, traffic takes the fastest that is up.
+        let seconds = |l: &CampusLink| {
+            let delay = l.medium.and_then(|m| self.net.media[m as usize].delay_s_per_m);
+            (delay.is_none(), delay.map_or(l.distance_m, |d| d * l.distance_m))
+        };
         let link = match (ba, bb) {
-            (Some(x), Some(y)) if x != y => self.net.links.iter().find(|l| l.joins(x, y)),
+            (Some(x), Some(y)) if x != y => self
+                .net
+                .links_between(x, y)
+                .map(|(_, l)| l)
+                .min_by(|p, q| seconds(p).partial_cmp(&seconds(q)).unwrap_or(std::cmp::Ordering::Equal)),
             _ => None,
         };
         let Some(link) = link else {
+            let down: Vec<String> = match (ba, bb) {
+                (Some(x), Some(y)) => {
+                    self.net.links.iter().filter(|l| l.failed && l.joins(x, y)).map(|l| self.plant.path(l.instance)).collect()
+                }
+                _ => Vec::new(),
+            };
+            if !down.is_empty() {
+                return Err(NoPath::LinksDown(na.name.clone(), nb.name.clone(), down));
+            }
             return Err(NoPath::NotJoined(na.name.clone(), nb.name.clone()));
         };
         let (ta, tb) = (FabricNet::top(na), FabricNet::top(nb));
+        self.reaches(a.iter().copied(), ta)?;
+        self.reaches(b.iter().copied(), tb)?;
         let program = &self.plant.program;
         let link_decl = self.plant.get(link.instance).decl;
         let link_name = program.decl(link_decl).name.clone().unwrap_or_default();

@@ -134,6 +134,18 @@ impl Resolver<'_> {
         if matches!(value, Value::Error) {
             return value;
         }
+        if field.ty == ValueType::Target {
+            // Checked like a path; its paths may name generated switches and racks, so the
+            // scenario stage checks them against the network, not the elaborator.
+            let as_path = FieldSchema { ty: ValueType::Path, ..*field };
+            let checked = self.check_value(fi, &as_path, value, expr);
+            let (targets, rest): (Vec<PlantPath>, Vec<PlantPath>) = std::mem::take(&mut self.program.paths)
+                .into_iter()
+                .partition(|p| p.file == file && span.start <= p.span.start && p.span.end <= span.end);
+            self.program.paths = rest;
+            self.program.targets.extend(targets);
+            return checked;
+        }
         let ok = match (field.ty, &value) {
             (ValueType::Quantity(want), Value::Number { dim, .. }) if *dim == want => true,
             (ValueType::Quantity(want), Value::Number { dim, value: v }) => {

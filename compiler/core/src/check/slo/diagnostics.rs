@@ -111,9 +111,16 @@ impl Service<'_> {
         let bits_per_s = load.arrival * load.prompt * inputs.model.kv_bytes_per_token * 8.0;
         for &a in &from {
             for &b in to.iter().filter(|&&b| b != a) {
-                let Some(link) = self.network.links.iter().find(|l| l.joins(a, b)) else { continue };
-                let Some(capacity) = link.capacity_bps else { continue };
-                let total = bits_per_s + link.crossing_bps;
+                // Redundant links between the two buildings carry the KV cache side by side.
+                let links: Vec<&crate::network::CampusLink> = self.network.links_between(a, b).map(|(_, l)| l).collect();
+                let Some(link) = links.first() else { continue };
+                if links.iter().any(|l| l.capacity_bps.is_none()) {
+                    continue;
+                }
+                let capacity: f64 = links.iter().filter_map(|l| l.capacity_bps).sum();
+                let crossing: f64 = links.iter().map(|l| l.crossing_bps).sum();
+                let names: Vec<String> = links.iter().map(|l| self.plant.path(l.instance)).collect();
+                let total = bits_per_s + crossing;
                 if total <= capacity {
                     continue;
                 }
@@ -124,15 +131,16 @@ impl Service<'_> {
                     Diagnostic::error(
                         codes::E0606,
                         format!(
-                            "the KV cache inference `{}` hands from its prefill to its decode pool crosses campus link `{}` at {}{}; its capacity is {}",
+                            "the KV cache inference `{}` hands from its prefill to its decode pool crosses campus link `{}` at {}{}; {} {}",
                             self.name,
-                            self.plant.path(link.instance),
+                            names.join("`, `"),
                             format_quantity(bits_per_s, Dim::DATA_RATE),
-                            if link.crossing_bps > 0.0 {
+                            if crossing > 0.0 {
                                 format!(", {} with the fabrics' cables", format_quantity(total, Dim::DATA_RATE))
                             } else {
                                 String::new()
                             },
+                            if links.len() > 1 { "their capacity is" } else { "its capacity is" },
                             format_quantity(capacity, Dim::DATA_RATE)
                         ),
                         crate::diagnostic::Label::new(file, span, "this capacity"),

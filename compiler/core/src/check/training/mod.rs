@@ -164,7 +164,8 @@ impl<'a> Job<'a> {
         let list: Vec<InstanceId> = buildings.iter().copied().collect();
         for (i, &a) in list.iter().enumerate() {
             for &b in &list[i + 1..] {
-                let capacity = self.network.links.iter().filter(|l| l.joins(a, b)).filter_map(|l| l.capacity_bps).fold(0.0, f64::max);
+                // Redundant links between two buildings carry the job's traffic side by side.
+                let capacity: f64 = self.network.links_between(a, b).filter_map(|(_, l)| l.capacity_bps).sum();
                 if capacity <= 0.0 {
                     return Err(vec![format!(
                         "a campus `link` with a `capacity` between `{}` and `{}` (the job spans both)",

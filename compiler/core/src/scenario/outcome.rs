@@ -1,0 +1,71 @@
+//! One scenario's outcome: the checks re-run on the degraded plant, keeping what the
+//! spec's own checks do not already say.
+
+use super::outage::degrade;
+use super::targets::Failed;
+use crate::check::slo::ServiceEstimate;
+use crate::check::{Budgets, TrainingEstimate};
+use crate::diagnostic::Diagnostic;
+use crate::network::Network;
+use crate::plant::Plant;
+use crate::resolve::DeclId;
+
+/// How a redundancy requirement (`fail_any`) was evaluated.
+#[derive(Clone, PartialEq, Debug)]
+pub struct AnyOf {
+    /// Single failures the class holds.
+    pub candidates: u64,
+    /// Classes of identical failures, each evaluated once.
+    pub classes: u64,
+    /// Failures in the worst one's class (the worst included).
+    pub like_worst: u64,
+}
+
+/// What one scenario does to the spec.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Outcome {
+    /// Its name (`--fail` for the command line's).
+    pub name: String,
+    /// The `scenario` block, `None` for the command line's.
+    pub decl: Option<DeclId>,
+    /// What failed, by canonical name (for `fail_any`: the worst single failure).
+    pub failed: Vec<String>,
+    /// GPUs out of service.
+    pub gpus_lost: u64,
+    /// Diagnostics the failure adds to the spec's own, each naming the scenario.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every inference service re-estimated on what is left.
+    pub services: Vec<ServiceEstimate>,
+    /// Every training job re-estimated on what is left.
+    pub training: Vec<TrainingEstimate>,
+    /// For `fail_any`: how many failures it covered.
+    pub any_of: Option<AnyOf>,
+}
+
+impl Outcome {
+    /// Whether the spec survives it: no error.
+    pub fn holds(&self) -> bool {
+        !self.diagnostics.iter().any(|d| d.severity == crate::diagnostic::Severity::Error)
+    }
+}
+
+/// Re-runs the checks on the plant without `failed`, keeping what the spec's own checks
+/// (`base`) do not already say.
+pub fn evaluate(plant: &Plant, net: &Network, base: &Budgets, name: &str, failed: &[Failed]) -> Outcome {
+    let degraded = degrade(plant, net, failed);
+    let budgets = crate::check::run_degraded(&degraded.plant, &degraded.network, &degraded.routes, base);
+    let diagnostics: Vec<Diagnostic> = budgets.diagnostics.into_iter().filter(|d| !base.diagnostics.contains(d)).collect();
+    let mut names: Vec<String> = failed.iter().map(|f| f.name(plant, net)).collect();
+    names.sort();
+    names.dedup();
+    Outcome {
+        name: name.to_string(),
+        decl: None,
+        failed: names,
+        gpus_lost: degraded.gpus_lost,
+        diagnostics,
+        services: budgets.services,
+        training: budgets.training,
+        any_of: None,
+    }
+}
