@@ -9,6 +9,7 @@ mod examples;
 mod fmt;
 mod kubernetes;
 mod registry;
+mod scenarios;
 mod sim;
 mod slo;
 mod slo_validation;

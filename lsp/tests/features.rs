@@ -106,6 +106,33 @@ training pre$0train {
     snapshot("hover-training-job", &markup.value.replace(&folder.to_string_lossy().into_owned(), "<folder>"));
 }
 
+/// The row-loss spec of the UI fixture E0706-scenario-row-lost, with the cursor on a
+/// scenario's name.
+const ROW_LOSS: &str = include_str!("../../tests/ui/E0706-scenario-row-lost.fabric");
+
+#[test]
+fn hover_on_a_scenario_shows_its_outcome() {
+    let text = ROW_LOSS.replacen("scenario lose_row", "scenario lose_$0row", 1);
+    let (mut ws, key, offset, dir) = fixture(&text);
+    let hover = features::hover(&mut ws, &key, offset).unwrap();
+    let HoverContents::Markup(markup) = hover.contents else { panic!("markdown hover") };
+    assert!(markup.value.contains("- 32 GPUs out of service; the spec does not hold (1 error)"), "{}", markup.value);
+    assert!(markup.value.contains("- service `chat`: E0706 on 32 GPUs"), "{}", markup.value);
+    let folder = std::fs::canonicalize(dir.path()).unwrap();
+    snapshot("hover-scenario", &markup.value.replace(&folder.to_string_lossy().into_owned(), "<folder>"));
+}
+
+#[test]
+fn a_scenario_diagnostic_names_its_scenario() {
+    let (mut ws, key, _, _dir) = fixture(ROW_LOSS);
+    let diagnostics = features::diagnostics(&mut ws, &key);
+    let d = diagnostics.iter().find(|d| d.code == Some(NumberOrString::String("E0706".into()))).unwrap();
+    assert!(d.message.starts_with("in scenario `lose_row`: "), "{}", d.message);
+    assert_eq!(d.data.as_ref().unwrap()["scenario"], "lose_row");
+    let related = d.related_information.as_ref().unwrap();
+    assert!(related.iter().any(|r| r.message == "scenario `lose_row` fails lab.b1.h1.r[1]"), "{related:?}");
+}
+
 #[test]
 fn definition_of_a_rack_type_is_its_declaration() {
     let (mut ws, key, offset, _dir) = fixture(SITE);

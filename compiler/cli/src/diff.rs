@@ -153,6 +153,9 @@ pub struct Diff {
     pub services: Vec<FigureChange>,
     /// Training job figures that changed.
     pub training: Vec<FigureChange>,
+    /// Failure scenarios whose verdict changed: whether the spec holds, GPUs lost, what
+    /// failed (the worst, for `fail_any`), and the codes it reports.
+    pub scenarios: Vec<FigureChange>,
     /// Kubernetes objects, each `Kind namespace/name`; `changed` lists those in both whose YAML differs.
     pub k8s: Set,
     /// Kubernetes objects in both that differ.
@@ -171,6 +174,7 @@ impl Diff {
             && self.power.is_empty()
             && self.services.is_empty()
             && self.training.is_empty()
+            && self.scenarios.is_empty()
             && self.k8s_changed.is_empty()
     }
 }
@@ -223,6 +227,29 @@ fn figures<T: Serialize>(old: &[T], new: &[T]) -> Vec<FigureChange> {
         }
     }
     out
+}
+
+/// A scenario's verdict, what `fabric diff` compares of it.
+#[derive(Serialize)]
+struct Verdict<'a> {
+    name: &'a str,
+    holds: bool,
+    gpus_lost: u64,
+    failed: &'a [String],
+    codes: Vec<&'static str>,
+}
+
+fn verdicts(scenarios: &[fabric_emit::report::ScenarioReport]) -> Vec<Verdict<'_>> {
+    scenarios
+        .iter()
+        .map(|s| Verdict {
+            name: &s.name,
+            holds: s.holds,
+            gpus_lost: s.gpus_lost,
+            failed: &s.failed,
+            codes: s.diagnostics.iter().map(|d| d.code).collect(),
+        })
+        .collect()
 }
 
 /// Compares what two checked specs build.
@@ -281,6 +308,7 @@ pub fn diff(old: &Checked, new: &Checked) -> Diff {
         power,
         services: figures(&a.report.services, &b.report.services),
         training: figures(&a.report.training, &b.report.training),
+        scenarios: figures(&verdicts(&a.report.scenarios), &verdicts(&b.report.scenarios)),
         k8s: set(&keys(&a.k8s), &keys(&b.k8s), String::clone),
         k8s_changed,
     }
@@ -345,7 +373,7 @@ pub fn human(d: &Diff) -> String {
     if power.len() > 5 {
         out.push_str(&format!("  … {} more power changes\n", power.len() - 5));
     }
-    for (what, changes) in [("service", &d.services), ("training", &d.training)] {
+    for (what, changes) in [("service", &d.services), ("training", &d.training), ("scenario", &d.scenarios)] {
         for c in changes.iter().take(12) {
             out.push_str(&format!("{what} {}: {} {} -> {}\n", c.name, c.key, c.old, c.new));
         }

@@ -99,7 +99,7 @@ fn check_slo(bencher: divan::Bencher, size: &str) {
     let router = Router::new(plant, net, &routes);
     bencher.bench_local(|| {
         let mut budgets = Budgets { power: power.clone(), ..Budgets::default() };
-        check::slo::check(plant, net, &router, &mut budgets);
+        check::slo::check(plant, net, &router, &mut budgets, None);
         budgets
     });
 }

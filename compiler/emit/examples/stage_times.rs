@@ -31,6 +31,8 @@ fn main() {
     lap("inventory");
     fabric_core::pipeline::cluster(db, project);
     lap("cluster");
+    fabric_core::pipeline::scenarios(db, project);
+    lap("scenarios");
     let n = fabric_core::pipeline::check(db, project).len();
     lap("check");
     fabric_core::pipeline::sim_graph(db, project);

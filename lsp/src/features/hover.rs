@@ -88,6 +88,51 @@ fn training_lines(t: &fabric_core::check::TrainingEstimate) -> Vec<String> {
     lines
 }
 
+/// A scenario's outcome: what failed, the GPUs lost, whether the spec holds, and each
+/// service's and job's verdict with its figures on what is left.
+fn scenario_lines(o: &fabric_core::scenario::Outcome) -> Vec<String> {
+    let n = |x: u64| fabric_core::units::group_thousands(u128::from(x));
+    let mut lines = Vec::new();
+    match &o.any_of {
+        Some(any) => lines.push(format!(
+            "- worst of {} single failures ({} classes of identical ones evaluated): `{}`, like {} others",
+            n(any.candidates),
+            n(any.classes),
+            o.failed.join("`, `"),
+            n(any.like_worst.saturating_sub(1))
+        )),
+        None => lines.push(format!("- fails: `{}`", o.failed.join("`, `"))),
+    }
+    let errors = o.diagnostics.iter().filter(|d| d.severity == fabric_core::diagnostic::Severity::Error).count();
+    lines.push(format!(
+        "- {} GPUs out of service; {}",
+        n(o.gpus_lost),
+        if o.holds() {
+            "the spec holds".to_string()
+        } else {
+            format!("the spec does not hold ({errors} error{})", if errors == 1 { "" } else { "s" })
+        }
+    ));
+    let verdict = |name: &str| {
+        let codes: Vec<&str> = o.diagnostics.iter().filter(|d| d.path.as_deref() == Some(name)).map(|d| d.code.as_str()).collect();
+        if codes.is_empty() { "holds".to_string() } else { codes.join(", ") }
+    };
+    for s in &o.services {
+        let figures = match s.estimate.as_ref().and_then(|e| e.operating.as_ref()) {
+            Some(op) if op.ttft_p99_s.is_finite() && op.tpot_s.is_finite() => {
+                format!(", TTFT p99 {}, TPOT p99 {}", format_quantity(op.ttft_p99_s, Dim::TIME), format_quantity(op.tpot_s, Dim::TIME))
+            }
+            _ => String::new(),
+        };
+        lines.push(format!("- service `{}`: {} on {} GPUs{figures}", s.name, verdict(&s.name), n(s.gpus_placed)));
+    }
+    for t in &o.training {
+        let step = t.step.map(|s| format!(", step {}", format_quantity(s.total_s, Dim::TIME))).unwrap_or_default();
+        lines.push(format!("- training `{}`: {}{step}", t.name, verdict(&t.name)));
+    }
+    lines
+}
+
 /// A declaration: its header, doc, where it is defined, its fields, and for instances the
 /// IT power of each against its limit, and a training job's figures.
 fn describe_decl(ws: &Workspace, project: Project, program: &Program, id: DeclId) -> String {
@@ -144,6 +189,10 @@ fn describe_decl(ws: &Workspace, project: Project, program: &Program, id: DeclId
         }
         for t in budgets.training.iter().filter(|t| instances.contains(&t.instance)) {
             lines.extend(training_lines(t));
+        }
+        let scenarios = fabric_core::pipeline::scenarios(&ws.db, project);
+        for o in scenarios.outcomes.iter().filter(|o| o.decl == Some(id)) {
+            lines.extend(scenario_lines(o));
         }
         if !lines.is_empty() {
             out.push_str("\n\n");

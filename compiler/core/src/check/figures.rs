@@ -190,3 +190,25 @@ pub struct Estimate {
     /// The GPUs the load needs at its SLOs: every pool of that layout.
     pub gpus_needed: Option<u64>,
 }
+
+/// Workloads a failure scenario leaves as they were (none of their GPUs lost, nothing down
+/// in their fabrics, no campus link changed under them): their figures are `base`'s, not
+/// re-estimated.
+pub struct Unchanged<'a> {
+    /// The spec's own figures.
+    pub base: &'a Budgets,
+    /// The `inference` and `training` instances to take from `base`.
+    pub workloads: Vec<crate::plant::InstanceId>,
+}
+
+impl Unchanged<'_> {
+    /// The base estimate of service `root`, where it is unchanged.
+    pub fn service(&self, root: crate::plant::InstanceId) -> Option<&ServiceEstimate> {
+        self.workloads.contains(&root).then(|| self.base.services.iter().find(|s| s.instance == root)).flatten()
+    }
+
+    /// The base estimate of training job `root`, where it is unchanged.
+    pub fn job(&self, root: crate::plant::InstanceId) -> Option<&TrainingEstimate> {
+        self.workloads.contains(&root).then(|| self.base.training.iter().find(|t| t.instance == root)).flatten()
+    }
+}

@@ -11,7 +11,7 @@ pub mod power;
 pub mod slo;
 pub mod training;
 
-pub use figures::{Budgets, LatencyFigure, PoolFigures, TrainingEstimate};
+pub use figures::{Budgets, LatencyFigure, PoolFigures, TrainingEstimate, Unchanged};
 
 use crate::network::Network;
 use crate::network::route::{RouteTable, Router};
@@ -22,21 +22,21 @@ pub fn run(plant: &Plant, network: &Network, routes: &RouteTable) -> Budgets {
     let mut budgets = Budgets { power: power::compute(plant, network), ..Budgets::default() };
     power::check(plant, network, &mut budgets);
     capacity::check(plant, network, &mut budgets);
-    run_routed(plant, network, routes, budgets)
+    run_routed(plant, network, routes, budgets, None)
 }
 
 /// Re-runs the checks a failure can change, on a plant and network with parts down
 /// (LANGUAGE.md 8.4): campus-link capacity, latency, SLOs, training and asserts. Power and
 /// rack space are the spec's own checks: a failure adds no draw and frees no rack unit,
 /// so they keep `base`'s figures.
-pub fn run_degraded(plant: &Plant, network: &Network, routes: &RouteTable, base: &Budgets) -> Budgets {
-    let mut budgets = Budgets { power: base.power.clone(), ..Budgets::default() };
+pub fn run_degraded(plant: &Plant, network: &Network, routes: &RouteTable, unchanged: &Unchanged<'_>) -> Budgets {
+    let mut budgets = Budgets { power: unchanged.base.power.clone(), ..Budgets::default() };
     capacity::links(plant, network, &mut budgets);
-    run_routed(plant, network, routes, budgets)
+    run_routed(plant, network, routes, budgets, Some(unchanged))
 }
 
 /// The checks over routes: latency, SLOs, training and asserts.
-fn run_routed(plant: &Plant, network: &Network, routes: &RouteTable, mut budgets: Budgets) -> Budgets {
+fn run_routed(plant: &Plant, network: &Network, routes: &RouteTable, mut budgets: Budgets, unchanged: Option<&Unchanged<'_>>) -> Budgets {
     let router = Router::new(plant, network, routes);
     latency::check(plant, network, &router, &mut budgets);
     budgets.farthest = router.farthest().map(|w| {
@@ -46,8 +46,8 @@ fn run_routed(plant: &Plant, network: &Network, routes: &RouteTable, mut budgets
         };
         LatencyFigure { from: name(w.from), to: name(w.to), worst_one_way_s: w.seconds, unknown: w.unknown() }
     });
-    slo::check(plant, network, &router, &mut budgets);
-    training::check(plant, network, &router, &mut budgets);
+    slo::check(plant, network, &router, &mut budgets, unchanged);
+    training::check(plant, network, &router, &mut budgets, unchanged);
     asserts::check(plant, &router, &mut budgets);
     budgets
 }

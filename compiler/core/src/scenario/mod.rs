@@ -12,6 +12,7 @@ mod targets;
 
 pub use outage::{Degraded, degrade};
 pub use outcome::{AnyOf, Outcome, evaluate};
+pub use redundancy::worst as worst_single_failure;
 pub use targets::{Failed, GeneratedNames, parse_target, resolve};
 
 use crate::check::Budgets;

@@ -27,6 +27,10 @@ pub struct Degraded {
     pub routes: RouteTable,
     /// GPUs out of service.
     pub gpus_lost: u64,
+    /// Per fabric: whether any of its switches or cables is down.
+    pub fabrics_touched: Vec<bool>,
+    /// Whether a campus link failed (its cables moved or were cut).
+    pub links_changed: bool,
 }
 
 /// What goes out of service when `failed` fails: per instance, and per generated switch.
@@ -157,8 +161,44 @@ pub fn degrade(plant: &Plant, net: &Network, failed: &[Failed]) -> Degraded {
             cable_down[ep.cable.0 as usize] = true;
         }
     }
+    let mut fabrics_touched = vec![false; network.fabrics.len()];
+    for (c, cable) in network.cables.iter().enumerate() {
+        fabrics_touched[cable.fabric.0 as usize] |= cable_down[c];
+    }
+    for (s, sw) in network.switches.iter().enumerate() {
+        fabrics_touched[sw.fabric.0 as usize] |= switches[s];
+    }
+    thin_uplinks(&mut network, &cable_down, &endpoints);
+    let links_changed = network.links.iter().any(|l| l.failed);
     let gpus_lost = out.iter().enumerate().filter(|&(i, &o)| o && plant.kind(InstanceId(i as u32)) == Kind::Gpu).count() as u64;
     let plant = Plant { out_of_service: Some(Arc::new(out)), ..plant.clone() };
     let routes = RouteTable::with_down(&plant, &network, Some(&Down { cables: cable_down, endpoints }));
-    Degraded { plant, network, routes, gpus_lost }
+    Degraded { plant, network, routes, gpus_lost, fabrics_touched, links_changed }
+}
+
+/// Lowers each fabric's leaf uplinks (`down_up.1`) to what its thinnest leaf with NICs in
+/// service keeps: a lost spine takes its share of every leaf's uplinks, and the models
+/// charge traffic between leaves at the uplink-to-downlink ratio.
+fn thin_uplinks(net: &mut Network, cable_down: &[bool], endpoint_down: &[bool]) {
+    let mut uplinks = vec![(0u32, 0u32); net.switches.len()];
+    for (c, cable) in net.cables.iter().enumerate() {
+        if let (End::Switch { switch, .. }, Tier::Spine) = (cable.a, cable.tier) {
+            uplinks[switch.0 as usize].0 += 1;
+            uplinks[switch.0 as usize].1 += u32::from(!cable_down[c]);
+        }
+    }
+    let mut serving = vec![false; net.switches.len()];
+    for (e, ep) in net.endpoints.iter().enumerate() {
+        serving[ep.leaf.0 as usize] |= !endpoint_down[e];
+    }
+    for fabric in &mut net.fabrics {
+        let mut share: f64 = 1.0;
+        for s in fabric.switches.clone() {
+            let (total, up) = uplinks[s as usize];
+            if serving[s as usize] && total > 0 {
+                share = share.min(f64::from(up) / f64::from(total));
+            }
+        }
+        fabric.down_up.1 = (f64::from(fabric.down_up.1) * share).floor() as u32;
+    }
 }

@@ -1,14 +1,15 @@
 //! One scenario's outcome: the checks re-run on the degraded plant, keeping what the
 //! spec's own checks do not already say.
 
-use super::outage::degrade;
+use super::outage::{Degraded, degrade};
 use super::targets::Failed;
 use crate::check::slo::ServiceEstimate;
-use crate::check::{Budgets, TrainingEstimate};
+use crate::check::{Budgets, TrainingEstimate, Unchanged};
 use crate::diagnostic::Diagnostic;
 use crate::network::Network;
-use crate::plant::Plant;
+use crate::plant::{InstanceId, Plant};
 use crate::resolve::DeclId;
+use crate::schema::Kind;
 
 /// How a redundancy requirement (`fail_any`) was evaluated.
 #[derive(Clone, PartialEq, Debug)]
@@ -53,7 +54,8 @@ impl Outcome {
 /// (`base`) do not already say.
 pub fn evaluate(plant: &Plant, net: &Network, base: &Budgets, name: &str, failed: &[Failed]) -> Outcome {
     let degraded = degrade(plant, net, failed);
-    let budgets = crate::check::run_degraded(&degraded.plant, &degraded.network, &degraded.routes, base);
+    let unchanged = Unchanged { base, workloads: unchanged_workloads(plant, net, &degraded) };
+    let budgets = crate::check::run_degraded(&degraded.plant, &degraded.network, &degraded.routes, &unchanged);
     let diagnostics: Vec<Diagnostic> = budgets.diagnostics.into_iter().filter(|d| !base.diagnostics.contains(d)).collect();
     let mut names: Vec<String> = failed.iter().map(|f| f.name(plant, net)).collect();
     names.sort();
@@ -68,4 +70,36 @@ pub fn evaluate(plant: &Plant, net: &Network, base: &Budgets, name: &str, failed
         training: budgets.training,
         any_of: None,
     }
+}
+
+/// The services and jobs the failure leaves as they were: none of their placement's GPUs
+/// out of service, no switch or cable down in a fabric their nodes' NICs are in, and no
+/// campus link changed where their GPUs span buildings. Their figures cannot change, so
+/// they are not re-estimated (docs/scenarios.md).
+fn unchanged_workloads(plant: &Plant, net: &Network, degraded: &Degraded) -> Vec<InstanceId> {
+    let mut out = Vec::new();
+    for root in plant.roots().filter(|&r| matches!(plant.kind(r), Kind::Inference | Kind::Training)) {
+        let gpus = plant.placement_gpus(plant.get(root).decl);
+        if gpus.iter().any(|&g| degraded.plant.out_of_service(g)) {
+            continue;
+        }
+        let mut nodes: Vec<InstanceId> = gpus.iter().filter_map(|&g| plant.outermost_node(g)).collect();
+        nodes.dedup();
+        let touched = nodes.iter().flat_map(|&n| plant.subtree(n)).filter_map(|i| net.endpoint_of.get(&i)).any(|&e| {
+            let fabric = net.endpoints[e as usize].fabric;
+            degraded.fabrics_touched[fabric.0 as usize]
+        });
+        if touched {
+            continue;
+        }
+        if degraded.links_changed {
+            let mut buildings: Vec<InstanceId> = gpus.iter().filter_map(|&g| plant.ancestor(g, Kind::Building)).collect();
+            buildings.dedup();
+            if buildings.len() > 1 {
+                continue;
+            }
+        }
+        out.push(root);
+    }
+    out
 }

@@ -186,7 +186,7 @@ fn severity(o: &Outcome) -> (usize, usize, u64) {
     (errors, o.diagnostics.len() - errors, o.gpus_lost)
 }
 
-/// The worst single failure among `candidates`: one evaluation per class of identical
+/// The worst single failure among `candidates` (a `fail_any` requirement named `name`): one evaluation per class of identical
 /// failures, or of every candidate with `exhaustive` (what the tests compare against).
 pub fn worst(plant: &Plant, net: &Network, base: &Budgets, name: &str, candidates: &[Failed], exhaustive: bool) -> Outcome {
     let structure = Structure::new(plant, net);

@@ -23,12 +23,21 @@ use crate::plant::Plant;
 use crate::schema::Kind;
 use gather::Service;
 
-/// Checks every inference service.
-pub fn check(plant: &Plant, network: &Network, router: &Router<'_>, budgets: &mut Budgets) {
+/// Checks every inference service; in a failure scenario, those `unchanged` keeps keep
+/// their base figures (their diagnostics would be the spec's own).
+pub fn check(
+    plant: &Plant,
+    network: &Network,
+    router: &Router<'_>,
+    budgets: &mut Budgets,
+    unchanged: Option<&super::figures::Unchanged<'_>>,
+) {
     let mut diagnostics = Vec::new();
     let mut services = Vec::new();
     for root in plant.roots() {
-        if plant.kind(root) == Kind::Inference {
+        if let Some(base) = unchanged.and_then(|u| u.service(root)) {
+            services.push(base.clone());
+        } else if plant.kind(root) == Kind::Inference {
             services.push(Service::gather(plant, network, router, &budgets.power.it_power_w, &mut diagnostics, root));
         }
     }

@@ -19,14 +19,24 @@ use crate::units::{Dim, format_number, format_quantity, group_thousands};
 use model::{Recompute, TrainHardware, TrainLayout, TrainModel, TrainRun};
 use std::collections::BTreeSet;
 
-/// Checks every training job.
-pub fn check(plant: &Plant, network: &Network, router: &Router<'_>, budgets: &mut Budgets) {
+/// Checks every training job; in a failure scenario, those `unchanged` keeps keep their
+/// base figures (their diagnostics would be the spec's own).
+pub fn check(
+    plant: &Plant,
+    network: &Network,
+    router: &Router<'_>,
+    budgets: &mut Budgets,
+    unchanged: Option<&super::figures::Unchanged<'_>>,
+) {
     let mut diagnostics = Vec::new();
     let mut jobs = Vec::new();
     let mut taken: Vec<(String, BTreeSet<InstanceId>)> = Vec::new();
     for root in plant.roots().filter(|&r| plant.kind(r) == Kind::Training).collect::<Vec<_>>() {
         let job = Job::new(plant, network, router, &budgets.power.it_power_w, root);
-        let estimate = job.estimate(&budgets.services, &mut diagnostics);
+        let estimate = match unchanged.and_then(|u| u.job(root)) {
+            Some(base) => base.clone(),
+            None => job.estimate(&budgets.services, &mut diagnostics),
+        };
         let mine: BTreeSet<InstanceId> = job.gpus.iter().copied().take(estimate.gpus as usize).collect();
         for (other, theirs) in &taken {
             let shared = mine.intersection(theirs).count();
