@@ -503,6 +503,7 @@ fn scenario_table(scenarios: &[fabric_emit::report::ScenarioReport]) -> String {
     for s in scenarios {
         let verdict = |name: &str| {
             let mut codes: Vec<&str> = s.diagnostics.iter().filter(|d| d.path.as_deref() == Some(name)).map(|d| d.code).collect();
+            codes.sort_unstable();
             codes.dedup();
             if codes.is_empty() { format!("{name} ok") } else { format!("{name} {}", codes.join(" ")) }
         };

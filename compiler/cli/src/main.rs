@@ -267,6 +267,10 @@ fn check(files: &[PathBuf], format: Format, fail: &[String], color: bool) -> mie
                     let extra = if warnings > 0 { format!(" ({})", plural(warnings, "warning")) } else { String::new() };
                     writeln!(out, "ok: {}: {}{extra}", path.display(), fabric_cli::summary(&checked)).into_diagnostic()?;
                 }
+                if !fail.is_empty() && scenario.is_none() {
+                    writeln!(err, "note: the `--fail` scenario did not run: it re-runs the budget checks, which wait for the errors above")
+                        .into_diagnostic()?;
+                }
                 if let Some(o) = &scenario {
                     let lost = fabric_core::units::group_thousands(u128::from(o.gpus_lost));
                     let verdict = if o.holds() { "the spec holds" } else { "the spec does not hold" };

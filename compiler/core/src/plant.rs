@@ -360,6 +360,11 @@ impl Plant {
         node
     }
 
+    /// The GPUs of an NVLink domain (or any subtree) that are in service.
+    pub fn gpus_in_service(&self, domain: InstanceId) -> usize {
+        self.subtree(domain).filter(|&i| self.kind(i) == Kind::Gpu && !self.out_of_service(i)).count()
+    }
+
     /// How many instances of each kind.
     pub fn count_by_kind(&self) -> BTreeMap<Kind, usize> {
         let mut counts = BTreeMap::new();

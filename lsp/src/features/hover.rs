@@ -114,7 +114,9 @@ fn scenario_lines(o: &fabric_core::scenario::Outcome) -> Vec<String> {
         }
     ));
     let verdict = |name: &str| {
-        let codes: Vec<&str> = o.diagnostics.iter().filter(|d| d.path.as_deref() == Some(name)).map(|d| d.code.as_str()).collect();
+        let mut codes: Vec<&str> = o.diagnostics.iter().filter(|d| d.path.as_deref() == Some(name)).map(|d| d.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
         if codes.is_empty() { "holds".to_string() } else { codes.join(", ") }
     };
     for s in &o.services {

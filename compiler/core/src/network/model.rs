@@ -273,10 +273,11 @@ impl Network {
     }
 
     /// Of the links joining `x` and `y` that are up, the one with the most room for one more
-    /// cable: the lowest share of its capacity taken (a link without a capacity counts what
-    /// crosses it), the first on a tie. Redundant links share the cables this way.
+    /// cable: the lowest share of its capacity taken where every one has a capacity, else
+    /// the least traffic; the first on a tie. Redundant links share the cables this way.
     pub fn least_loaded_link(&self, x: InstanceId, y: InstanceId) -> Option<usize> {
-        let load = |l: &CampusLink| l.capacity_bps.filter(|c| *c > 0.0).map_or(l.crossing_bps, |c| l.crossing_bps / c);
+        let shares = self.links_between(x, y).all(|(_, l)| l.capacity_bps.is_some_and(|c| c > 0.0));
+        let load = |l: &CampusLink| if shares { l.crossing_bps / l.capacity_bps.unwrap_or(1.0) } else { l.crossing_bps };
         let mut best: Option<(f64, usize)> = None;
         for (i, l) in self.links_between(x, y) {
             if best.is_none_or(|(b, _)| load(l) < b) {

@@ -113,6 +113,8 @@ pub struct RouteTable {
     reach: Vec<Tier>,
     /// In a failure scenario, per endpoint: whether it is up; empty when nothing is down.
     endpoint_up: Vec<bool>,
+    /// In a failure scenario, the NICs of endpoints that are down, sorted.
+    down_nics: Vec<InstanceId>,
 }
 
 /// A cable's propagation delay plus its transceivers' latency (known parts).
@@ -164,6 +166,10 @@ impl RouteTable {
                 continue;
             }
             if let (End::Switch { switch: leaf, .. }, End::Switch { switch: spine, .. }) = (cable.a, cable.b) {
+                // With parts down, a spine without a core uplink left leads nowhere up.
+                if down.is_some() && net.fabrics[net.switches[spine].fabric].tiers >= 3 && up1[spine.0 as usize].1.is_none() {
+                    continue;
+                }
                 let d = cable_delay(net, c) + switch_latency[spine.0 as usize].unwrap_or(0.0) + up1[spine.0 as usize].0;
                 let slot: &mut (f64, Option<CableId>) = &mut up2[leaf.0 as usize];
                 if slot.1.is_none() || d > slot.0 {
@@ -184,7 +190,11 @@ impl RouteTable {
                 (reach, d.endpoints.iter().map(|down| !down).collect())
             }
         };
-        RouteTable { by_nic, switch_latency, up1, up2, reach, endpoint_up }
+        let mut down_nics: Vec<InstanceId> =
+            net.endpoints.iter().enumerate().filter(|(i, _)| down.is_some_and(|d| d.endpoints[*i])).map(|(_, e)| e.nic).collect();
+        down_nics.sort_unstable();
+        down_nics.dedup();
+        RouteTable { by_nic, switch_latency, up1, up2, reach, endpoint_up, down_nics }
     }
 
     /// Whether endpoint `e` is up.
@@ -305,6 +315,12 @@ impl<'a> Router<'a> {
                 let hi = self.table.by_nic.partition_point(|(n, _)| *n < end);
                 if lo < hi {
                     out.extend(self.table.by_nic[lo..hi].iter().map(|(_, e)| *e));
+                    break;
+                }
+                // NICs that are all down (in a failure scenario) stand for nothing; the
+                // instance does not borrow its parent's.
+                let down = &self.table.down_nics;
+                if down.partition_point(|n| *n < c) < down.partition_point(|n| *n < end) {
                     break;
                 }
                 current = self.plant.get(c).parent;

@@ -286,9 +286,6 @@ pub struct Program {
     pub asserts: Vec<AssertDef>,
     /// Every plant path written in the spec, for the elaborator to check.
     pub paths: Vec<PlantPath>,
-    /// Paths of scenario fields (`fail`, `fail_any`), which may name generated switches:
-    /// the scenario stage checks them against the plant and its network.
-    pub targets: Vec<PlantPath>,
     /// Files of the spec, entry first.
     pub files: Vec<SourceFile>,
     /// Problems found.

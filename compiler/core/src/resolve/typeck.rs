@@ -139,11 +139,7 @@ impl Resolver<'_> {
             // scenario stage checks them against the network, not the elaborator.
             let as_path = FieldSchema { ty: ValueType::Path, ..*field };
             let checked = self.check_value(fi, &as_path, value, expr);
-            let (targets, rest): (Vec<PlantPath>, Vec<PlantPath>) = std::mem::take(&mut self.program.paths)
-                .into_iter()
-                .partition(|p| p.file == file && span.start <= p.span.start && p.span.end <= span.end);
-            self.program.paths = rest;
-            self.program.targets.extend(targets);
+            self.program.paths.retain(|p| !(p.file == file && span.start <= p.span.start && p.span.end <= span.end));
             return checked;
         }
         let ok = match (field.ty, &value) {

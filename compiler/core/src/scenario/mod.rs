@@ -12,7 +12,7 @@ mod targets;
 
 pub use outage::{Degraded, degrade};
 pub use outcome::{AnyOf, Outcome, evaluate};
-pub use redundancy::worst as worst_single_failure;
+pub use redundancy::{classes as failure_classes, worst as worst_single_failure};
 pub use targets::{Failed, GeneratedNames, parse_target, resolve};
 
 use crate::check::Budgets;
@@ -117,20 +117,20 @@ pub fn run(plant: &Plant, net: &Network, base: &Budgets) -> Scenarios {
             out.diagnostics.extend(misses);
             continue;
         }
-        let mut outcome = if field == "fail" {
-            evaluate(plant, net, base, &name, &failed)
-        } else {
-            redundancy::worst(plant, net, base, &name, &failed, false)
-        };
+        let mut outcome =
+            if field == "fail" { evaluate(plant, net, base, &name, &failed) } else { redundancy::worst(plant, net, base, &name, &failed) };
         outcome.decl = Some(decl);
         let at = program.field_origin(decl, field);
         let failed_text = match &outcome.any_of {
-            Some(any) => format!(
-                "any one of {} (worst: {}; {} of them fail alike)",
-                crate::units::group_thousands(u128::from(any.candidates)),
-                outcome.failed.join(", "),
-                crate::units::group_thousands(u128::from(any.like_worst))
-            ),
+            Some(any) => {
+                let others = any.like_worst.saturating_sub(1);
+                format!(
+                    "any one of {}; the worst is {}{}",
+                    crate::units::group_thousands(u128::from(any.candidates)),
+                    outcome.failed.join(", "),
+                    if others > 0 { format!(", like {} others", crate::units::group_thousands(u128::from(others))) } else { String::new() }
+                )
+            }
             None => outcome.failed.join(", "),
         };
         outcome.diagnostics = outcome.diagnostics.into_iter().map(|d| tag(d, &name, &failed_text, at)).collect();

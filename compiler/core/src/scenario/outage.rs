@@ -27,8 +27,11 @@ pub struct Degraded {
     pub routes: RouteTable,
     /// GPUs out of service.
     pub gpus_lost: u64,
-    /// Per fabric: whether any of its switches or cables is down.
-    pub fabrics_touched: Vec<bool>,
+    /// Per fabric: whether a switch above its leaves, or a cable between leaves and the
+    /// tiers above, is down (every path through the fabric may change).
+    pub upper_touched: Vec<bool>,
+    /// Per generated switch: for a leaf, whether it or one of its uplinks is down.
+    pub leaf_touched: Vec<bool>,
     /// Whether a campus link failed (its cables moved or were cut).
     pub links_changed: bool,
 }
@@ -74,10 +77,12 @@ fn directly_down(plant: &Plant, net: &Network, failed: &[Failed]) -> Loss {
     Loss { instances, switches }
 }
 
-/// Moves the cables of failed links to links that are up between the same buildings, and
-/// returns, per cable, whether it is cut.
-fn reroute_campus(plant: &Plant, net: &mut Network, failed: &[Failed]) -> Vec<bool> {
-    let mut cut = vec![false; net.cables.len()];
+/// Takes the campus links' traffic off cables with an end down, and moves the cables of
+/// failed links to the link that is up between the same buildings with the most room
+/// (their length follows the new route; past the medium's reach, or with no link left,
+/// a cable is cut). Returns, per cable, whether it is down.
+fn reroute_campus(plant: &Plant, net: &mut Network, failed: &[Failed], end_down: &dyn Fn(End) -> bool) -> Vec<bool> {
+    let mut down: Vec<bool> = net.cables.iter().map(|c| end_down(c.a) || end_down(c.b)).collect();
     let mut any = false;
     for f in failed {
         if let Failed::Link(l) = *f {
@@ -88,44 +93,54 @@ fn reroute_campus(plant: &Plant, net: &mut Network, failed: &[Failed]) -> Vec<bo
             any = true;
         }
     }
-    if !any {
-        return cut;
-    }
-    for (c, cut) in cut.iter_mut().enumerate() {
+    for (c, down) in down.iter_mut().enumerate() {
         let cable = net.cables[c];
         let Some(l) = cable.link else { continue };
-        if !net.links[l as usize].failed {
+        let bps = cable_bps(plant, net, cable.a).unwrap_or(0.0);
+        let old = l as usize;
+        if *down {
+            // A cable with an end down carries nothing over its link.
+            if !net.links[old].failed {
+                net.links[old].crossing_bps = (net.links[old].crossing_bps - bps).max(0.0);
+                net.links[old].cables = net.links[old].cables.saturating_sub(1);
+            }
+            net.cables[c].link = None;
+            continue;
+        }
+        if !any || !net.links[old].failed {
             continue;
         }
         let (x, y) = (end_building(plant, net, cable.a), end_building(plant, net, cable.b));
-        match x.zip(y).and_then(|(x, y)| net.least_loaded_link(x, y)) {
-            Some(n) => {
-                let bps = cable_bps(plant, net, cable.a).unwrap_or(0.0);
+        let moved = x.zip(y).and_then(|(x, y)| net.least_loaded_link(x, y)).and_then(|n| {
+            let length = cable.length_m - net.links[old].distance_m + net.links[n].distance_m;
+            let reach = net.media.get(cable.medium as usize).and_then(|m| m.reach_m);
+            reach.is_none_or(|r| length <= r + 1e-9).then_some((n, length))
+        });
+        match moved {
+            Some((n, length)) => {
                 net.cables[c].link = Some(n as u32);
+                net.cables[c].length_m = length;
                 net.links[n].crossing_bps += bps;
                 net.links[n].cables += 1;
             }
             None => {
                 net.cables[c].link = None;
-                *cut = true;
+                *down = true;
             }
         }
     }
-    cut
+    down
 }
 
 /// The plant and network without what `failed` names, and what that takes with it.
 pub fn degrade(plant: &Plant, net: &Network, failed: &[Failed]) -> Degraded {
     let Loss { instances: mut out, switches } = directly_down(plant, net, failed);
     let mut network = net.clone();
-    let mut cable_down = reroute_campus(plant, &mut network, failed);
-    let end_down = |end: End, out: &[bool]| match end {
+    let end_down = |end: End| match end {
         End::Nic { nic, .. } => out[nic.0 as usize],
         End::Switch { switch, .. } => switches[switch.0 as usize],
     };
-    for (c, cable) in network.cables.iter().enumerate() {
-        cable_down[c] |= end_down(cable.a, &out) || end_down(cable.b, &out);
-    }
+    let mut cable_down = reroute_campus(plant, &mut network, failed, &end_down);
     // A leaf of a fabric with several leaves and no uplink that is up is cut off.
     let mut has_up = vec![false; network.switches.len()];
     for (c, cable) in network.cables.iter().enumerate() {
@@ -161,19 +176,25 @@ pub fn degrade(plant: &Plant, net: &Network, failed: &[Failed]) -> Degraded {
             cable_down[ep.cable.0 as usize] = true;
         }
     }
-    let mut fabrics_touched = vec![false; network.fabrics.len()];
+    let mut upper_touched = vec![false; network.fabrics.len()];
+    let mut leaf_touched: Vec<bool> = switches.clone();
     for (c, cable) in network.cables.iter().enumerate() {
-        fabrics_touched[cable.fabric.0 as usize] |= cable_down[c];
+        if cable_down[c] && cable.tier > Tier::Leaf {
+            upper_touched[cable.fabric.0 as usize] = true;
+            if let End::Switch { switch, .. } = cable.a {
+                leaf_touched[switch.0 as usize] = true;
+            }
+        }
     }
     for (s, sw) in network.switches.iter().enumerate() {
-        fabrics_touched[sw.fabric.0 as usize] |= switches[s];
+        upper_touched[sw.fabric.0 as usize] |= switches[s] && sw.tier > Tier::Leaf;
     }
     thin_uplinks(&mut network, &cable_down, &endpoints);
     let links_changed = network.links.iter().any(|l| l.failed);
     let gpus_lost = out.iter().enumerate().filter(|&(i, &o)| o && plant.kind(InstanceId(i as u32)) == Kind::Gpu).count() as u64;
     let plant = Plant { out_of_service: Some(Arc::new(out)), ..plant.clone() };
     let routes = RouteTable::with_down(&plant, &network, Some(&Down { cables: cable_down, endpoints }));
-    Degraded { plant, network, routes, gpus_lost, fabrics_touched, links_changed }
+    Degraded { plant, network, routes, gpus_lost, upper_touched, leaf_touched, links_changed }
 }
 
 /// Lowers each fabric's leaf uplinks (`down_up.1`) to what its thinnest leaf with NICs in

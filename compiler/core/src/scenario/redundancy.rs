@@ -2,10 +2,11 @@
 //! symmetry rather than by re-running every check per instance.
 //!
 //! Each candidate failure gets a signature of what it takes with it, computed from the
-//! network's structure alone: its kind (and a switch's fabric and tier), the generated
-//! switches it takes down per fabric and tier, the GPUs out of service in all and per
-//! workload (with the NVLink domains they touch), and for a campus link its buildings,
-//! capacity, length and medium. Failures with one signature fail identically (the leaves
+//! network's structure alone: its kind (and a switch's fabric, tier and cabled ports), the
+//! generated switches it takes down per fabric and tier, the GPUs out of service in all
+//! and per workload (with the NVLink domains they touch), the GPUs and NICs it takes from
+//! every path the spec writes (asserts, placements, fabrics' endpoints), and for a campus
+//! link its buildings, capacity, length, medium and load. Failures with one signature fail identically (the leaves
 //! of a row, the spines of a fabric, the racks of a uniform row), so each class is
 //! evaluated once, on its first member; the worst class (most errors, then warnings,
 //! then GPUs lost) is reported with that member's path.
@@ -24,14 +25,17 @@ use std::collections::{BTreeMap, HashMap};
 struct Signature {
     /// The instance's kind, `switch`, `generated rack` or `link`.
     what: String,
-    /// For a switch: its fabric and tier.
-    switch: Option<(FabricId, Tier)>,
+    /// For a switch: its fabric, tier and cabled ports (spines carry unequal shares of the
+    /// leaves' uplinks where the uplinks do not divide evenly).
+    switch: Option<(FabricId, Tier, u32)>,
     /// Generated switches down, per fabric and tier.
     switches: BTreeMap<(FabricId, Tier), u32>,
     /// GPUs out of service.
     gpus: u64,
     /// Per workload (by index): GPUs of its placement lost, and NVLink domains they touch.
     workloads: Vec<(usize, u64, u64)>,
+    /// Per path the spec writes (by index): GPUs and NICs it selects that are lost.
+    watched: Vec<(usize, u64)>,
     /// For a link: what tells links apart.
     link: Option<LinkShape>,
 }
@@ -40,11 +44,12 @@ struct Signature {
 /// length, and its medium.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 struct LinkShape {
-    from: Vec<InstanceId>,
-    to: Vec<InstanceId>,
+    ends: [Vec<InstanceId>; 2],
     capacity_bits: u64,
     distance_bits: u64,
     medium: Option<u16>,
+    crossing_bits: u64,
+    cables: u32,
 }
 
 /// The structure signatures are computed from, built once per requirement.
@@ -57,6 +62,10 @@ struct Structure<'a> {
     sole_upper_of: Vec<Vec<SwitchId>>,
     /// Per placed GPU: the workloads that place on it.
     workloads_of: HashMap<InstanceId, Vec<usize>>,
+    /// Per path the spec writes: the instance ranges (subtrees) it selects, sorted.
+    watched: Vec<Vec<(u32, u32)>>,
+    /// NICs with an endpoint.
+    cabled_nics: std::collections::HashSet<InstanceId>,
 }
 
 impl<'a> Structure<'a> {
@@ -87,7 +96,19 @@ impl<'a> Structure<'a> {
                 workloads_of.entry(gpu).or_default().push(w);
             }
         }
-        Structure { plant, net, endpoints_on, sole_upper_of, workloads_of }
+        let watched = plant
+            .program
+            .paths
+            .iter()
+            .map(|p| {
+                let mut ranges: Vec<(u32, u32)> =
+                    plant.select(p).unwrap_or_default().iter().map(|&i| (i.0, plant.get(i).subtree_end)).collect();
+                ranges.sort_unstable();
+                ranges
+            })
+            .collect();
+        let cabled_nics = net.endpoints.iter().map(|e| e.nic).collect();
+        Structure { plant, net, endpoints_on, sole_upper_of, workloads_of, watched, cabled_nics }
     }
 
     /// The generated switches standing in `id`'s subtree.
@@ -109,10 +130,17 @@ impl<'a> Structure<'a> {
     fn signature(&self, failed: Failed) -> Signature {
         let (plant, net) = (self.plant, self.net);
         let (what, switch, mut down, mut lost): (String, _, Vec<SwitchId>, Vec<InstanceId>) = match failed {
-            Failed::Instance(id) => (plant.kind(id).name().to_string(), None, self.switches_in(id), plant.subtree(id).collect()),
+            Failed::Instance(id) => {
+                let mut lost: Vec<InstanceId> = plant.subtree(id).collect();
+                // A cabled NIC down takes its node out of service.
+                for nic in plant.subtree(id).filter(|i| self.cabled_nics.contains(i)) {
+                    lost.extend(plant.outermost_node(nic).into_iter().flat_map(|n| plant.subtree(n)));
+                }
+                (plant.kind(id).name().to_string(), None, self.switches_in(id), lost)
+            }
             Failed::Switch(s) => {
                 let sw = net.switches[s];
-                ("switch".into(), Some((sw.fabric, sw.tier)), vec![s], Vec::new())
+                ("switch".into(), Some((sw.fabric, sw.tier, sw.ports_used)), vec![s], Vec::new())
             }
             Failed::GeneratedRack(g) => {
                 let down =
@@ -127,12 +155,18 @@ impl<'a> Structure<'a> {
                     switches: BTreeMap::new(),
                     gpus: 0,
                     workloads: Vec::new(),
+                    watched: Vec::new(),
                     link: Some(LinkShape {
-                        from: link.from.clone(),
-                        to: link.to.clone(),
+                        ends: {
+                            let mut ends = [link.from.clone(), link.to.clone()];
+                            ends.sort();
+                            ends
+                        },
                         capacity_bits: link.capacity_bps.unwrap_or(-1.0).to_bits(),
                         distance_bits: link.distance_m.to_bits(),
                         medium: link.medium,
+                        crossing_bits: link.crossing_bps.to_bits(),
+                        cables: link.cables,
                     }),
                 };
             }
@@ -157,9 +191,21 @@ impl<'a> Structure<'a> {
                 }
             }
         }
-        lost.retain(|&i| plant.kind(i) == Kind::Gpu);
+        lost.retain(|&i| matches!(plant.kind(i), Kind::Gpu | Kind::Nic));
         lost.sort_unstable();
         lost.dedup();
+        let mut watched = Vec::new();
+        for (p, ranges) in self.watched.iter().enumerate() {
+            let inside = |i: &InstanceId| {
+                let k = ranges.partition_point(|&(start, _)| start <= i.0);
+                k > 0 && i.0 < ranges[k - 1].1
+            };
+            let n = lost.iter().filter(|i| inside(i)).count() as u64;
+            if n > 0 {
+                watched.push((p, n));
+            }
+        }
+        lost.retain(|&i| plant.kind(i) == Kind::Gpu);
         let mut per: BTreeMap<usize, (u64, Vec<InstanceId>)> = BTreeMap::new();
         for &gpu in &lost {
             for &w in self.workloads_of.get(&gpu).map(Vec::as_slice).unwrap_or_default() {
@@ -176,7 +222,7 @@ impl<'a> Structure<'a> {
                 (w, n, domains.len() as u64)
             })
             .collect();
-        Signature { what, switch, switches, gpus: lost.len() as u64, workloads, link: None }
+        Signature { what, switch, switches, gpus: lost.len() as u64, workloads, watched, link: None }
     }
 }
 
@@ -186,31 +232,34 @@ fn severity(o: &Outcome) -> (usize, usize, u64) {
     (errors, o.diagnostics.len() - errors, o.gpus_lost)
 }
 
-/// The worst single failure among `candidates` (a `fail_any` requirement named `name`): one evaluation per class of identical
-/// failures, or of every candidate with `exhaustive` (what the tests compare against).
-pub fn worst(plant: &Plant, net: &Network, base: &Budgets, name: &str, candidates: &[Failed], exhaustive: bool) -> Outcome {
+/// `candidates` grouped into classes of failures with one signature (assumed to fail
+/// identically), in the order of their first members.
+pub fn classes(plant: &Plant, net: &Network, candidates: &[Failed]) -> Vec<Vec<Failed>> {
     let structure = Structure::new(plant, net);
-    let mut classes: Vec<(Signature, Failed, u64)> = Vec::new();
+    let mut classes: Vec<Vec<Failed>> = Vec::new();
     let mut index: HashMap<Signature, usize> = HashMap::new();
     for &c in candidates {
         let sig = structure.signature(c);
         match index.get(&sig) {
-            Some(&i) => classes[i].2 += 1,
+            Some(&i) => classes[i].push(c),
             None => {
-                index.insert(sig.clone(), classes.len());
-                classes.push((sig, c, 1));
+                index.insert(sig, classes.len());
+                classes.push(vec![c]);
             }
         }
     }
+    classes
+}
+
+/// The worst single failure among `candidates` (a `fail_any` requirement named `name`),
+/// evaluating the first member of each class of identical failures.
+pub fn worst(plant: &Plant, net: &Network, base: &Budgets, name: &str, candidates: &[Failed]) -> Outcome {
+    let classes = classes(plant, net, candidates);
     let mut best: Option<(Outcome, u64)> = None;
-    for (sig, first, size) in &classes {
-        let members: Vec<Failed> =
-            if exhaustive { candidates.iter().copied().filter(|&c| structure.signature(c) == *sig).collect() } else { vec![*first] };
-        for member in members {
-            let outcome = evaluate(plant, net, base, name, &[member]);
-            if best.as_ref().is_none_or(|(b, _)| severity(&outcome) > severity(b)) {
-                best = Some((outcome, *size));
-            }
+    for class in &classes {
+        let outcome = evaluate(plant, net, base, name, &class[..1]);
+        if best.as_ref().is_none_or(|(b, _)| severity(&outcome) > severity(b)) {
+            best = Some((outcome, class.len() as u64));
         }
     }
     let (mut outcome, like_worst) = best.unwrap_or_else(|| {

@@ -366,7 +366,7 @@ impl<'a> Service<'a> {
     /// GPUs of the NVLink domain of the placement's first GPU (1 where it has none).
     pub(super) fn domain_gpus(&self) -> u32 {
         let Some(domain) = self.gpus.first().and_then(|&g| self.plant.nvlink_domain(g)) else { return 1 };
-        self.plant.subtree(domain).filter(|&i| self.plant.kind(i) == Kind::Gpu).count().max(1) as u32
+        self.plant.gpus_in_service(domain).max(1) as u32
     }
 
     /// The links a replica of `gpus` GPUs, starting at the placement's `first` GPU, crosses:

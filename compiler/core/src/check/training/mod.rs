@@ -147,8 +147,7 @@ impl<'a> Job<'a> {
             return Err(missing);
         }
         let (flops, bf16) = (flops.unwrap_or(0.0), bf16.unwrap_or(0.0));
-        let domain =
-            self.plant.nvlink_domain(first).map_or(1, |d| self.plant.subtree(d).filter(|&i| self.plant.kind(i) == Kind::Gpu).count());
+        let domain = self.plant.nvlink_domain(first).map_or(1, |d| self.plant.gpus_in_service(d));
         let mut nic_bps = f64::INFINITY;
         let nodes: BTreeSet<InstanceId> = mine.iter().filter_map(|&g| self.plant.outermost_node(g)).collect();
         for &n in &nodes {
