@@ -7,6 +7,7 @@ mod budgets;
 mod cabling;
 mod examples;
 mod fmt;
+mod html;
 mod kubernetes;
 mod registry;
 mod scenarios;

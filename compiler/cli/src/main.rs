@@ -48,7 +48,7 @@ enum Command {
     Report {
         /// Entry file of the spec.
         file: PathBuf,
-        /// `human` tables, or `json` exactly as report.json.
+        /// `human` tables, `json` exactly as report.json, or `html` exactly as report.html.
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
@@ -81,8 +81,8 @@ enum Command {
         /// Entry file of the new spec.
         new: PathBuf,
         /// `human` summary, or `json` (format fabric-diff/1).
-        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
     },
     /// Format specs in the one canonical layout, in place; with --check, only report the
     /// files that are not formatted, with a diff.
@@ -149,6 +149,16 @@ enum ReportFormat {
     /// Tables for people, diagnostics on stderr.
     Human,
     /// The report.json object on stdout.
+    Json,
+    /// report.html on stdout: the drawings and charts, self-contained.
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// A summary for people.
+    Human,
+    /// One fabric-diff/1 object.
     Json,
 }
 
@@ -315,6 +325,10 @@ fn report(path: &std::path::Path, format: ReportFormat, color: bool) -> miette::
     let report = fabric_emit::report::build(&checked.db, checked.project);
     match format {
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report).into_diagnostic()?),
+        ReportFormat::Html => {
+            write!(std::io::stderr().lock(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, color)).into_diagnostic()?;
+            print!("{}", fabric_emit::html::build(&checked.db, checked.project));
+        }
         ReportFormat::Human => {
             write!(std::io::stderr().lock(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, color)).into_diagnostic()?;
             print!("{}", fabric_cli::report_table(&report));
@@ -323,7 +337,7 @@ fn report(path: &std::path::Path, format: ReportFormat, color: bool) -> miette::
     Ok(if checked.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn diff(old: &std::path::Path, new: &std::path::Path, format: ReportFormat, color: bool) -> miette::Result<ExitCode> {
+fn diff(old: &std::path::Path, new: &std::path::Path, format: DiffFormat, color: bool) -> miette::Result<ExitCode> {
     let load = |path: &std::path::Path| -> miette::Result<fabric_cli::Checked> {
         if path.is_dir() {
             return Err(miette!(code = "fabric::is_directory", help = "name the spec's entry file", "`{}` is a directory", path.display()));
@@ -346,8 +360,8 @@ fn diff(old: &std::path::Path, new: &std::path::Path, format: ReportFormat, colo
     }
     let d = fabric_cli::diff::diff(&a, &b);
     match format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&d).into_diagnostic()?),
-        ReportFormat::Human => print!("{}", fabric_cli::diff::human(&d)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d).into_diagnostic()?),
+        DiffFormat::Human => print!("{}", fabric_cli::diff::human(&d)),
     }
     Ok(if d.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

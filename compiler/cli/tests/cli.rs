@@ -122,9 +122,9 @@ fn build_writes_the_tree_and_keeps_to_the_overwrite_rules() {
     let out_arg = out.to_string_lossy().into_owned();
     let (code, stdout, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out_arg]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 23 files"), "{stdout}");
+    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 24 files"), "{stdout}");
     assert!(out.join("k8s/assistant.yaml").is_file() && out.join("k8s/kustomization.yaml").is_file());
-    assert!(out.join("report.json").is_file() && out.join("cabling/cables.csv").is_file());
+    assert!(out.join("report.json").is_file() && out.join("report.html").is_file() && out.join("cabling/cables.csv").is_file());
     // Rebuilding over an earlier build needs no --force, and gives the same bytes.
     let first = tree(&out);
     assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
@@ -356,4 +356,17 @@ fn diff_of_a_spec_against_itself_exits_0_and_a_broken_spec_exits_2() {
     let (code, _, stderr) = fabric(&["diff", "examples/pod.fabric", "tests/ui/E0302-wrong-dimension.fabric"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("E0302") && stderr.contains("has errors"), "{stderr}");
+}
+
+#[test]
+fn report_format_html_prints_what_build_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let (code, printed, _) = fabric(&["report", "--format", "html", "examples/pod.fabric"]);
+    assert_eq!(code, 0);
+    assert_eq!(printed, written);
+    assert!(written.starts_with("<!DOCTYPE html>") && written.ends_with("</html>\n"));
 }

@@ -5,6 +5,7 @@
 //! writes one of them; the `fabric build` command puts them in place atomically.
 
 pub mod cabling;
+pub mod html;
 pub mod json;
 pub mod k8s;
 pub mod k8s_api;
@@ -46,6 +47,7 @@ impl Part {
 /// always); `k8s/` adds one file per inference service.
 pub const ARTIFACTS: &[(&str, Option<Part>)] = &[
     ("report.json", None),
+    ("report.html", None),
     ("cabling/sites.csv", Some(Part::Cabling)),
     ("cabling/locations.csv", Some(Part::Cabling)),
     ("cabling/racks.csv", Some(Part::Cabling)),
@@ -77,6 +79,11 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
         let mut out = io::BufWriter::new(out);
         serde_json::to_writer_pretty(&mut out, &report)?;
         out.write_all(b"\n")?;
+        return out.flush();
+    }
+    if path == "report.html" {
+        let mut out = io::BufWriter::new(out);
+        out.write_all(html::build(db, project).as_bytes())?;
         return out.flush();
     }
     let plant = plant(db, project);

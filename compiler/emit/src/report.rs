@@ -229,6 +229,34 @@ pub struct ServiceReport {
     pub kv_transfer_s: Option<f64>,
     /// The layout that meets the SLOs with the fewest GPUs inside the placement, as Fabric.
     pub suggested_layout: Option<String>,
+    /// The layout as laid out at decode batches from 1 to what memory holds: `{batch (per
+    /// decode attention group), tpot_s, tokens_per_s}`.
+    pub batch_curve: Vec<BatchPointReport>,
+    /// Test-time scaling: `{factor, reasoning_tokens, gpus_needed}` at 1×, 2× and 4× the
+    /// load's reasoning tokens (`gpus_needed` null where no replica count meets the SLOs).
+    pub reasoning_scaling: Vec<ScalingPointReport>,
+}
+
+/// One point of a service's `batch_curve`.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize)]
+pub struct BatchPointReport {
+    /// Sequences per decode attention group.
+    pub batch: u32,
+    /// Time per output token, in seconds.
+    pub tpot_s: f64,
+    /// Output tokens per second of the whole service.
+    pub tokens_per_s: f64,
+}
+
+/// One point of a service's `reasoning_scaling`.
+#[derive(Clone, Copy, PartialEq, Debug, Serialize)]
+pub struct ScalingPointReport {
+    /// The factor on the load's reasoning tokens.
+    pub factor: f64,
+    /// Reasoning tokens per sample.
+    pub reasoning_tokens: f64,
+    /// GPUs needed at the SLOs.
+    pub gpus_needed: Option<u64>,
 }
 
 /// How a replica's GPUs split the model.
@@ -355,6 +383,22 @@ impl ServiceReport {
             }),
             kv_transfer_s: e.and_then(|e| e.kv_transfer_s),
             suggested_layout: e.and_then(|e| e.suggested_layout.clone()),
+            batch_curve: e
+                .map(|e| {
+                    e.batch_curve
+                        .iter()
+                        .map(|p| BatchPointReport { batch: p.batch, tpot_s: p.tpot_s, tokens_per_s: p.tokens_per_s })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reasoning_scaling: e
+                .map(|e| {
+                    e.reasoning_scaling
+                        .iter()
+                        .map(|p| ScalingPointReport { factor: p.factor, reasoning_tokens: p.reasoning_tokens, gpus_needed: p.gpus_needed })
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

@@ -189,6 +189,34 @@ pub struct Estimate {
     pub replicas_needed: Option<u32>,
     /// The GPUs the load needs at its SLOs: every pool of that layout.
     pub gpus_needed: Option<u64>,
+    /// The layout as laid out (its replicas) at decode batches from 1 to what memory holds:
+    /// TPOT and throughput against batch, for report.html's chart. Empty where it does not fit.
+    pub batch_curve: Vec<BatchPoint>,
+    /// Test-time scaling: the GPUs the layout needs at its SLOs with 1×, 2× and 4× the load's
+    /// reasoning tokens. Empty where it does not fit.
+    pub reasoning_scaling: Vec<ScalingPoint>,
+}
+
+/// One point of [`Estimate::batch_curve`].
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct BatchPoint {
+    /// Sequences per decode attention group.
+    pub batch: u32,
+    /// Time per output token, seconds.
+    pub tpot_s: f64,
+    /// Output tokens per second of the whole service.
+    pub tokens_per_s: f64,
+}
+
+/// One point of [`Estimate::reasoning_scaling`].
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct ScalingPoint {
+    /// The factor on the load's reasoning tokens.
+    pub factor: f64,
+    /// Reasoning tokens per sample at that factor.
+    pub reasoning_tokens: f64,
+    /// GPUs the layout needs at its SLOs; `None` where no count of replicas meets them.
+    pub gpus_needed: Option<u64>,
 }
 
 /// Workloads a failure scenario leaves as they were (none of their GPUs lost, nothing down

@@ -11,7 +11,7 @@ pub mod power;
 pub mod slo;
 pub mod training;
 
-pub use figures::{Budgets, LatencyFigure, PoolFigures, TrainingEstimate, Unchanged};
+pub use figures::{BatchPoint, Budgets, LatencyFigure, PoolFigures, ScalingPoint, TrainingEstimate, Unchanged};
 
 use crate::network::Network;
 use crate::network::route::{RouteTable, Router};

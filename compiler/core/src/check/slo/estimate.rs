@@ -181,6 +181,8 @@ impl Service<'_> {
             gpus_per_replica_needed: best.as_ref().map(|b| b.layout.decode().layout.gpus()),
             replicas_needed: best.as_ref().map(|b| b.counts.decode),
             gpus_needed: best.as_ref().map(|b| b.gpus),
+            batch_curve: Vec::new(),
+            reasoning_scaling: Vec::new(),
         };
         let size_decl = match asked {
             Asked::Disaggregated(_, d) => d.decl,
@@ -214,6 +216,15 @@ impl Service<'_> {
         }
         estimate.operating = Some(op);
         estimate.energy_per_token_j = Some(op.energy_per_token_j * pue);
+        estimate.batch_curve = batch_curve(&layout, counts, fit.max_batch, op.batch, &load);
+        estimate.reasoning_scaling = [1.0, 2.0, 4.0]
+            .iter()
+            .map(|&factor| {
+                let scaled = super::model::Load { reasoning: load.reasoning * factor, ..load };
+                let gpus = plan::counts_needed(&layout, &scaled, &targets).map(|c| c.gpus(&layout));
+                crate::check::ScalingPoint { factor, reasoning_tokens: scaled.reasoning, gpus_needed: gpus }
+            })
+            .collect();
         let judged =
             Judged { layout: &layout, inputs: &inputs, tpot, ttft, energy, pue, facility, size_decl, suggestion, assumptions_note };
         self.judge(op, &judged, diagnostics);
@@ -366,4 +377,28 @@ impl Service<'_> {
         }
         Some(self.weights_do_not_fit(per_replica, bytes, usable, &precision, g, &assumptions))
     }
+}
+
+/// The layout at `counts` for decode batches 1, 2, 4, … up to what memory holds, and at the
+/// operating batch: TPOT and the service's output tokens per second.
+fn batch_curve(
+    layout: &Layout,
+    counts: Counts,
+    max_batch: u32,
+    operating: u32,
+    load: &super::model::Load,
+) -> Vec<crate::check::BatchPoint> {
+    let mut batches: Vec<u32> = std::iter::successors(Some(1u32), |b| b.checked_mul(2)).take_while(|&b| b <= max_batch.max(1)).collect();
+    batches.push(max_batch.max(1));
+    batches.push(operating.max(1));
+    batches.sort_unstable();
+    batches.dedup();
+    batches
+        .into_iter()
+        .map(|b| {
+            let op = plan::operate(layout, counts, b, load);
+            crate::check::BatchPoint { batch: b, tpot_s: op.tpot_s, tokens_per_s: op.capacity_tokens_per_s }
+        })
+        .filter(|p| p.tpot_s.is_finite() && p.tokens_per_s.is_finite())
+        .collect()
 }
