@@ -167,3 +167,13 @@ fn headless_chromium_renders_the_campus_page_without_errors() {
     let logged = render(&bad, &dir.join("control.png"));
     assert!(logged.iter().any(|l| l.contains("boom")), "{logged:?}");
 }
+
+#[test]
+fn an_over_limit_rack_stands_out_with_its_diagnostic() {
+    let checked = fabric_cli::check_file(Path::new("../examples/errors/E0401-gb300-rack-over-132kw.fabric")).unwrap();
+    let html = fabric_emit::html::build(&checked.db, checked.project);
+    // Red in the floor plan, listed under it with a link to its E0401 below.
+    assert!(html.contains("fill=\"#d7301f\""), "no rack drawn over its limit");
+    assert!(html.contains("Over their limit: <code>campus.b1.h1.r1.k[1]</code> (<a href=\"#diagnostic-0\">E0401</a>)"));
+    assert!(html.contains("<li id=\"diagnostic-0\" class=\"bad\"><a href=\"#hall-campus_b1_h1\">error[E0401]</a>"));
+}

@@ -96,10 +96,10 @@ impl Page<'_> {
             return;
         }
         out.push_str("<ul>");
-        for d in &self.report.diagnostics {
+        for (i, d) in self.report.diagnostics.iter().enumerate() {
             let _ = write!(
                 out,
-                "<li class=\"{}\"><a href=\"{}\">{}[{}]</a> {} <small>{}:{}:{}</small></li>",
+                "<li id=\"diagnostic-{i}\" class=\"{}\"><a href=\"{}\">{}[{}]</a> {} <small>{}:{}:{}</small></li>",
                 if d.severity == "error" { "bad" } else { "warn" },
                 self.target(d.path.as_deref()),
                 d.severity,

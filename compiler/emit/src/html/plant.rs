@@ -144,7 +144,23 @@ impl Page<'_> {
                 if limit_sum > 0.0 { format!(" against {} of rack limits", format_quantity(limit_sum, Dim::POWER)) } else { String::new() }
             );
             if !over.is_empty() {
-                let shown: Vec<String> = over.iter().take(12).map(|n| format!("<code>{}</code>", super::escape(n))).collect();
+                let shown: Vec<String> = over
+                    .iter()
+                    .take(12)
+                    .map(|n| {
+                        // The rack's own diagnostics, linked to their entries below.
+                        let codes: Vec<String> = self
+                            .report
+                            .diagnostics
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, d)| d.path.as_deref() == Some(n.as_str()))
+                            .map(|(i, d)| format!("<a href=\"#diagnostic-{i}\">{}</a>", d.code))
+                            .collect();
+                        let codes = if codes.is_empty() { String::new() } else { format!(" ({})", codes.join(", ")) };
+                        format!("<code>{}</code>{codes}", super::escape(n))
+                    })
+                    .collect();
                 let _ = write!(
                     out,
                     " <strong class=\"bad\">Over their limit: {}{}</strong>",
