@@ -65,7 +65,8 @@ pub fn headroom_colour(load: f64, limit: Option<f64>) -> &'static str {
     }
 }
 
-/// The legend of [`headroom_colour`], as a group `w` wide at (`x`, `y`).
+/// The legend of [`headroom_colour`]: two rows of three, 570 px wide and 28 px high, at
+/// (`x`, `y`).
 pub fn headroom_legend(x: f64, y: f64) -> Group {
     let items = [
         ("#a1d99b", "under 80 % of its limit"),
@@ -77,7 +78,7 @@ pub fn headroom_legend(x: f64, y: f64) -> Group {
     ];
     let mut g = Group::new();
     for (i, (colour, label)) in items.iter().enumerate() {
-        let x = x + i as f64 * 165.0;
+        let (x, y) = (x + (i % 3) as f64 * 190.0, y + (i / 3) as f64 * 16.0);
         g = g.add(rect(x, y, 12.0, 12.0, colour, label)).add(text(x + 16.0, y + 10.0, "start", 11.0, label));
     }
     g
@@ -177,13 +178,14 @@ pub fn chart(
 
 /// A horizontal bar chart: one bar per item, `value` against the longest.
 pub fn bars(title: &str, items: &[(String, f64, String)], colour: &str) -> Document {
-    let (w, row, m) = (460.0, 22.0, 150.0);
+    let (w, row, m) = (520.0, 22.0, 150.0);
     let h = 30.0 + row * items.len() as f64 + 10.0;
     let top = items.iter().map(|i| i.1).fold(0.0_f64, f64::max);
     let mut doc = document(w, h, title).add(text(w / 2.0, 18.0, "middle", 13.0, title));
     for (i, (label, value, shown)) in items.iter().enumerate() {
         let y = 30.0 + i as f64 * row;
-        let len = if top > 0.0 { value / top * (w - m - 90.0) } else { 0.0 };
+        // Room on the right for the value's text.
+        let len = if top > 0.0 { value / top * (w - m - 170.0) } else { 0.0 };
         doc = doc
             .add(text(m - 6.0, y + 14.0, "end", 11.0, label))
             .add(rect(m, y + 3.0, len, row - 6.0, colour, &format!("{label}: {shown}")))

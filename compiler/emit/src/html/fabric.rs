@@ -12,10 +12,15 @@ use std::fmt::Write;
 impl Page<'_> {
     pub(super) fn fabrics(&self, out: &mut String) {
         out.push_str("<section id=\"fabrics\"><h2>Fabrics</h2>");
-        let gpus = self.report.totals.gpus.max(1) as f64;
-        let watts_per_gpu = self.report.totals.it_power_w / gpus;
         for (i, f) in self.report.fabrics.iter().enumerate() {
             let Some(net) = self.net.fabrics.get(i) else { continue };
+            // The IT power per GPU of the fabric's own site.
+            let site = fabric_core::network::fabric_building(self.plant, self.net, FabricId(i as u32))
+                .and_then(|b| self.plant.ancestor(b, fabric_core::schema::Kind::Site));
+            let watts_per_gpu = site.map_or(0.0, |s| {
+                let gpus = self.plant.subtree(s).filter(|&g| self.plant.kind(g) == fabric_core::schema::Kind::Gpu).count();
+                if gpus > 0 { self.it(s) / gpus as f64 } else { 0.0 }
+            });
             let _ = write!(out, "<figure id=\"{}\"><h3>{}</h3><div class=\"grid\">", anchor("fabric", &f.name), super::escape(&f.name));
             // Tiers, top first.
             let program = &self.plant.program;
@@ -71,14 +76,20 @@ impl Page<'_> {
                     (format!("{m} {}", format_quantity(*l as f64 / 10.0, Dim::LENGTH)), *n as f64, group_thousands(u128::from(*n)))
                 })
                 .collect();
-            if items.len() > 14 {
+            let kinds = items.len();
+            if kinds > 14 {
                 items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 items.truncate(14);
             }
+            let title = if kinds > 14 {
+                format!("cables by medium and stocked length (the 14 commonest of {kinds})")
+            } else {
+                "cables by medium and stocked length".to_string()
+            };
             let _ = write!(
                 out,
                 "<div>{}<p>{} cables, {} in all.</p></div>",
-                bars("cables by medium and stocked length", &items, "#74c476"),
+                bars(&title, &items, "#74c476"),
                 group_thousands(u128::from(f.cables)),
                 format_quantity(f.cable_length_m, Dim::LENGTH)
             );
@@ -107,7 +118,6 @@ impl Page<'_> {
                 group_thousands(gpus_bought as u128),
                 format_quantity(watts_per_gpu, Dim::POWER)
             );
-            let _ = FabricId(i as u32);
             out.push_str("</div></figure>");
         }
         out.push_str("</section>");

@@ -61,11 +61,13 @@ impl Page<'_> {
         }
         out.push_str("<section id=\"scenarios\"><h2>Failure scenarios</h2><table><tr><th>scenario</th><th>fails</th><th>GPUs lost</th><th>holds</th><th>diagnostics</th></tr>");
         for s in &self.report.scenarios {
+            let failed: Vec<String> =
+                s.failed.iter().map(|p| format!("<a href=\"{}\"><code>{}</code></a>", self.target(Some(p)), escape(p))).collect();
             let fails = match &s.any_of {
                 Some(a) => format!(
                     "any one of {} (worst: {}; {} classes evaluated)",
                     group_thousands(u128::from(a.candidates)),
-                    s.failed.join(", "),
+                    failed.join(", "),
                     a.classes
                 ),
                 None => s.failed.join(", "),
@@ -79,7 +81,7 @@ impl Page<'_> {
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
                 escape(&s.name),
-                escape(&fails),
+                fails,
                 group_thousands(u128::from(s.gpus_lost)),
                 if s.holds { "good" } else { "bad" },
                 if s.holds { "yes" } else { "no" },
@@ -112,6 +114,21 @@ impl Page<'_> {
         }
         out.push_str("</ul></section>");
     }
+}
+
+/// The links to the page's sections, those without content left out.
+fn nav(report: &Report) -> String {
+    let sections = [
+        ("campus", "Campus", true),
+        ("halls", "Halls", true),
+        ("racks", "Racks", true),
+        ("fabrics", "Fabrics", true),
+        ("services", "Services", !report.services.is_empty()),
+        ("training", "Training", !report.training.is_empty()),
+        ("scenarios", "Scenarios", !report.scenarios.is_empty()),
+        ("diagnostics", "Diagnostics", true),
+    ];
+    sections.iter().filter(|s| s.2).map(|(id, name, _)| format!("<a href=\"#{id}\">{name}</a>")).collect()
 }
 
 /// The id of a drawing: `<what>-<path>` with every character other than letters, digits,
@@ -159,7 +176,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> String {
     let mut out = String::with_capacity(1 << 20);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Fabric report: {}</title><style>{STYLE}</style></head><body id=\"top\"><header><h1>Fabric report: <code>{}</code></h1><p>{} GPUs, {} nodes, {} racks, {} switches, {} cables, {} transceivers; IT power {}, facility power {}.</p><nav><a href=\"#campus\">Campus</a><a href=\"#halls\">Halls</a><a href=\"#racks\">Racks</a><a href=\"#fabrics\">Fabrics</a><a href=\"#services\">Services</a><a href=\"#training\">Training</a><a href=\"#scenarios\">Scenarios</a><a href=\"#diagnostics\">Diagnostics</a></nav></header>",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Fabric report: {}</title><style>{STYLE}</style></head><body id=\"top\"><header><h1>Fabric report: <code>{}</code></h1><p>{} GPUs, {} nodes, {} racks, {} switches, {} cables, {} transceivers; IT power {}, facility power {}.</p><nav>{}</nav></header>",
         escape(&spec),
         escape(&spec),
         group_thousands(u128::from(t.gpus)),
@@ -170,6 +187,7 @@ pub fn build(db: &dyn salsa::Database, project: Project) -> String {
         group_thousands(u128::from(t.transceivers)),
         format_quantity(t.it_power_w, Dim::POWER),
         format_quantity(t.facility_power_w, Dim::POWER),
+        nav(&report),
     );
     page.campus(&mut out);
     page.halls(&mut out);

@@ -33,8 +33,8 @@ impl Page<'_> {
         };
         let mut doc = document(w, h, "campus: buildings and campus links");
         let mut pair_count: BTreeMap<(InstanceId, InstanceId), u32> = BTreeMap::new();
-        for link in &self.net.links {
-            let (Some(&a), Some(&b)) = (link.from.first(), link.to.first()) else { continue };
+        let pairs = self.net.links.iter().flat_map(|l| l.from.iter().flat_map(move |&a| l.to.iter().map(move |&b| (l, a, b))));
+        for (link, a, b) in pairs {
             let (Some((x1, y1)), Some((x2, y2))) = (centre(a), centre(b)) else { continue };
             let n = pair_count.entry((a.min(b), a.max(b))).or_insert(0);
             *n += 1;
@@ -97,16 +97,20 @@ impl Page<'_> {
             let positions = racks.iter().map(|&i| self.inv.racks[i].position).max().unwrap_or(0) + 1;
             let (cell, pitch, left, top) = (16.0, 30.0, 90.0, 30.0);
             let w = (left + f64::from(positions) * cell + 20.0).max(1060.0);
-            let h = top + f64::from(rows) * pitch + 40.0;
+            let h = top + f64::from(rows) * pitch + 52.0;
             let mut doc = document(w, h, &format!("floor plan of {path}"));
             let mut row_names: BTreeMap<u32, String> = BTreeMap::new();
             let mut over: Vec<String> = Vec::new();
-            let (mut it_sum, mut limit_sum) = (0.0, 0.0);
+            let (mut it_sum, mut limited_it, mut limit_sum, mut limited) = (0.0, 0.0, 0.0, 0usize);
             for &i in &racks {
                 let r = &self.inv.racks[i];
                 let (it, limit, generated) = self.rack_power(r.rack, &r.name);
                 it_sum += it;
-                limit_sum += limit.unwrap_or(0.0);
+                if let Some(l) = limit {
+                    limited_it += it;
+                    limit_sum += l;
+                    limited += 1;
+                }
                 let colour = if generated && limit.is_none_or(|l| it <= l) { "#9ecae1" } else { headroom_colour(it, limit) };
                 if limit.is_some_and(|l| it > l * (1.0 + 1e-9)) {
                     over.push(r.name.clone());
@@ -133,15 +137,26 @@ impl Page<'_> {
             for (row, name) in &row_names {
                 doc = doc.add(text(left - 8.0, top + f64::from(*row) * pitch + 15.0, "end", 11.0, name));
             }
-            doc = doc.add(headroom_legend(left, h - 22.0));
+            doc = doc.add(headroom_legend(left, h - 34.0));
+            let hall_limit = plant.field(hall, "power_limit").and_then(|f| f.number());
+            let w = |x: f64| format_quantity(x, Dim::POWER);
             let _ = write!(
                 out,
-                "<figure id=\"{}\"><h3>{path}</h3>{doc}<figcaption>{} racks in {} rows; IT power {}{}.",
+                "<figure id=\"{}\"><h3>{}</h3>{doc}<figcaption>{} racks in {} rows; IT power {}{}{}.",
                 anchor("hall", &path),
+                super::escape(&path),
                 racks.len(),
                 rows,
-                format_quantity(it_sum, Dim::POWER),
-                if limit_sum > 0.0 { format!(" against {} of rack limits", format_quantity(limit_sum, Dim::POWER)) } else { String::new() }
+                w(it_sum),
+                match hall_limit {
+                    Some(l) if l > 0.0 => format!(" of the hall's {} limit ({:.0} %)", w(l), 100.0 * it_sum / l),
+                    _ => String::new(),
+                },
+                if limited > 0 {
+                    format!("; the {limited} racks with a limit of their own draw {} of their {}", w(limited_it), w(limit_sum))
+                } else {
+                    String::new()
+                }
             );
             if !over.is_empty() {
                 let shown: Vec<String> = over
@@ -187,7 +202,7 @@ impl Page<'_> {
     /// Rack elevations: each distinct rack (the same devices at the same units) drawn once,
     /// with how many racks look like it.
     pub(super) fn racks(&self, out: &mut String) {
-        out.push_str("<section id=\"racks\"><h2>Rack elevations</h2><div class=\"grid\">");
+        out.push_str("<section id=\"racks\"><h2>Rack elevations</h2><p>Each distinct rack once, U1 at the bottom: <span style=\"background:#fdae6b\">GPU servers and trays</span> <span style=\"background:#bcbddc\">NVLink switches</span> <span style=\"background:#9ecae1\">fabric switches</span> <span style=\"background:#d9d9d9\">other devices</span>.</p><div class=\"grid\">");
         let program = &self.plant.program;
         let mut contents: Vec<Vec<Placed>> = vec![Vec::new(); self.inv.racks.len()];
         let index: std::collections::HashMap<RackRef, usize> = self.inv.racks.iter().enumerate().map(|(i, r)| (r.rack, i)).collect();

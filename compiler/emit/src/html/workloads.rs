@@ -84,7 +84,9 @@ impl Page<'_> {
                         .to_string(),
                 );
             }
-            if !s.reasoning_scaling.is_empty() {
+            if s.reasoning_scaling.first().is_some_and(|p| p.reasoning_tokens <= 0.0) {
+                out.push_str("<p>The load has no reasoning tokens: no test-time scaling to draw.</p>");
+            } else if !s.reasoning_scaling.is_empty() {
                 let items: Vec<(String, f64, String)> = s
                     .reasoning_scaling
                     .iter()
@@ -96,7 +98,7 @@ impl Page<'_> {
                         }
                     })
                     .collect();
-                out.push_str(&bars("test-time scaling: GPUs needed against reasoning tokens", &items, "#fd8d3c").to_string());
+                out.push_str(&bars("test-time scaling: GPUs the layout as laid out needs", &items, "#fd8d3c").to_string());
             }
             out.push_str("</div></figure>");
         }
