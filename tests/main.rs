@@ -3,6 +3,7 @@
 // Test helpers panic on a broken fixture, like the tests that call them.
 #![allow(clippy::unwrap_used)]
 
+mod astra;
 mod budgets;
 mod cabling;
 mod examples;

@@ -122,7 +122,7 @@ fn build_writes_the_tree_and_keeps_to_the_overwrite_rules() {
     let out_arg = out.to_string_lossy().into_owned();
     let (code, stdout, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out_arg]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 24 files"), "{stdout}");
+    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 25 files"), "{stdout}");
     assert!(out.join("k8s/assistant.yaml").is_file() && out.join("k8s/kustomization.yaml").is_file());
     assert!(out.join("report.json").is_file() && out.join("report.html").is_file() && out.join("cabling/cables.csv").is_file());
     // Rebuilding over an earlier build needs no --force, and gives the same bytes.

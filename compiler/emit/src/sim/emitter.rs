@@ -16,6 +16,7 @@ pub const FILES: &[&str] = &[
     "sim/scenario.schema.json",
     "sim/astra-sim/network.yml",
     "sim/astra-sim/system.json",
+    "sim/astra-sim/remote_memory.json",
     "sim/ns3/topology.txt",
     "sim/ns3/nodes.csv",
     "sim/ns3/links.csv",

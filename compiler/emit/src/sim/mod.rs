@@ -5,6 +5,7 @@
 //! docs/simulation.md documents the formats and the modelling choices.
 
 mod astra;
+pub mod chakra;
 mod emitter;
 mod ns3;
 mod scenario;
@@ -25,6 +26,7 @@ impl SimEmitter<'_> {
             }
             "sim/astra-sim/network.yml" => self.write_astra_network(out),
             "sim/astra-sim/system.json" => self.write_astra_system(out),
+            "sim/astra-sim/remote_memory.json" => self.write_astra_remote_memory(out),
             "sim/ns3/topology.txt" => self.write_ns3(out),
             "sim/ns3/nodes.csv" => self.write_ns3_nodes(out),
             "sim/ns3/links.csv" => self.write_ns3_links(out),
