@@ -25,7 +25,9 @@ fn simulate(dir: &Path, npus: u32, node: &Node) -> f64 {
         let mut file = std::fs::File::create(traces.join(format!("workload.{rank}.et"))).unwrap();
         write_trace(&mut file, std::slice::from_ref(node)).unwrap();
     }
+    // ASTRA-sim writes log/log.log under its working folder: keep it in the run's.
     let out = Command::new(astra_sim())
+        .current_dir(dir)
         .arg(format!("--workload-configuration={}", traces.join("workload").display()))
         .arg(format!("--system-configuration={}", dir.join("system.json").display()))
         .arg(format!("--network-configuration={}", dir.join("network.yml").display()))

@@ -83,13 +83,14 @@ fn rtt_across_buildings_fails_at_120_km_and_holds_at_80_km() {
     let (codes, report, rendered) = check_text("rtt120", &text);
     assert_eq!(codes, ["E0501"], "{rendered}");
     assert!(rendered.contains("campus link east_west: 120 km of SMF_ZR (600 us)"), "{rendered}");
-    assert!(rendered.contains("rtt = 2 × worst one-way latency = 2 × 600 us = 1.2 ms"), "{rendered}");
-    assert!(report.latency.iter().any(|l| (l.worst_one_way_s - 600e-6).abs() < 1e-9));
+    // 600 us over the link, plus well under a microsecond of fibre inside the buildings.
+    assert!(rendered.contains("rtt = 2 × worst one-way latency = 2 × 600."), "{rendered}");
+    assert!(report.latency.iter().any(|l| l.worst_one_way_s > 600e-6 && l.worst_one_way_s < 601e-6));
 
     let (codes, report, rendered) = check_text("rtt80", &text.replace("distance = 120 km", "distance = 80 km"));
     assert!(codes.is_empty(), "{rendered}");
     let service = report.latency.iter().find(|l| l.from == "campus").unwrap();
-    assert!((service.worst_one_way_s - 400e-6).abs() < 1e-9, "{}", service.worst_one_way_s);
+    assert!(service.worst_one_way_s > 400e-6 && service.worst_one_way_s < 401e-6, "{}", service.worst_one_way_s);
 }
 
 #[test]

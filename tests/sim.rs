@@ -215,8 +215,9 @@ fn ns3_one_way_delay_agrees_with_the_report() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "ns-3 failed: {stdout}{}", String::from_utf8_lossy(&run.stderr));
     let ns3_s: f64 = stdout.lines().find_map(|l| l.strip_prefix("delay_s ")).expect("a delay").trim().parse().unwrap();
-    // GPU → leaf → spine → campus link → spine → leaf → GPU: 4 QM9700 at 150 ns and 2 km of SMF.
-    assert!((fabric_s - 10.6e-6).abs() < 1e-12, "Fabric's worst one-way latency: {fabric_s}");
+    // GPU → leaf → spine → campus link → spine → leaf → GPU: 4 QM9700 at 150 ns, 2 km of
+    // SMF, and the halls' multimode fibre at 4.95 ns/m (tens of metres).
+    assert!(fabric_s > 10.6e-6 && fabric_s < 10.6e-6 + 0.5e-6, "Fabric's worst one-way latency: {fabric_s}");
     let error = (ns3_s - fabric_s).abs() / fabric_s;
     assert!(error < 0.10, "ns-3 says {ns3_s} s, Fabric {fabric_s} s ({:.1} % apart)\n{stdout}", error * 100.0);
     // ns-3 adds only serialization (a 100-byte packet at 400-800 Gb/s per hop) to the model.
