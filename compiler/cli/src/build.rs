@@ -7,8 +7,9 @@
 //! is removed by the next build into the same OUT.
 //!
 //! Overwrite rules: OUT may be missing, an empty folder, or a folder an earlier build wrote
-//! (it holds [`MARKER`]); any other folder is replaced only with `--force`; a file is never
-//! replaced; OUT may not be the spec's own folder or one of its parents.
+//! (it holds [`MARKER`] and nothing the marker does not list); any other folder is replaced
+//! only with `--force`; a file is never replaced; OUT may not hold, even through symlinks,
+//! any file the build read (the spec and every file it imports, resolved).
 
 use fabric_emit::{self as emit, Part};
 use std::fs;
@@ -79,8 +80,9 @@ fn absolute(path: &Path) -> io::Result<PathBuf> {
     Ok(fabric_core::load::normalize(&joined))
 }
 
-/// Checks the overwrite rules for OUT, given the spec's entry file.
-pub fn check_out(spec: &Path, options: &BuildOptions) -> Result<PathBuf, BuildError> {
+/// Checks the overwrite rules for OUT, given the spec's entry file and every file the build
+/// read (paths as loaded; each is resolved through symlinks before the comparison).
+pub fn check_out(spec: &Path, read: &[PathBuf], options: &BuildOptions) -> Result<PathBuf, BuildError> {
     let out = absolute(&options.out).map_err(io_err("cannot resolve the output folder"))?;
     if out.file_name().is_none() {
         return Err(BuildError::Refused {
@@ -88,13 +90,22 @@ pub fn check_out(spec: &Path, options: &BuildOptions) -> Result<PathBuf, BuildEr
             help: "name a folder of its own, for example `-o out`".into(),
         });
     }
+    let real_out = fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
+    // The spec's folder as given and as resolved, and every file read, resolved: a
+    // symlinked spec or import must not lead the build to replace the folder it lives in.
     let spec_dir = spec.parent().map(Path::to_path_buf).unwrap_or_default();
     let spec_dir = fs::canonicalize(if spec_dir.as_os_str().is_empty() { Path::new(".") } else { &spec_dir })
         .map_err(io_err(format!("cannot resolve the folder of `{}`", spec.display())))?;
-    let real_out = fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
-    if spec_dir.starts_with(&real_out) {
+    let mut guarded: Vec<(PathBuf, String)> = vec![(spec_dir, "holds the spec itself".to_string())];
+    for file in std::iter::once(spec).chain(read.iter().map(PathBuf::as_path)) {
+        if let Ok(real) = fs::canonicalize(file) {
+            guarded.push((real, format!("holds `{}`, which the build reads", file.display())));
+        }
+    }
+    // (A file given as OUT is refused below as not a folder.)
+    if let Some((_, why)) = guarded.iter().find(|(p, _)| !out.is_file() && (p.starts_with(&real_out) || p.starts_with(&out))) {
         return Err(BuildError::Refused {
-            message: format!("`{}` holds the spec itself; a build replaces its whole output folder", options.out.display()),
+            message: format!("`{}` {why}; a build replaces its whole output folder", options.out.display()),
             help: "write the artifacts to a folder of their own, for example `-o out`".into(),
         });
     }
@@ -116,9 +127,47 @@ pub fn check_out(spec: &Path, options: &BuildOptions) -> Result<PathBuf, BuildEr
                     help: "pass --force to replace it, or name another output folder".into(),
                 });
             }
+            if !empty
+                && !options.force
+                && let Some(extra) = unlisted(&out)
+            {
+                return Err(BuildError::Refused {
+                    message: format!(
+                        "`{}` holds `{}`, which no build wrote (its {MARKER} does not list it)",
+                        options.out.display(),
+                        extra.display()
+                    ),
+                    help: "move that file out, pass --force to replace the folder anyway, or name another output folder".into(),
+                });
+            }
         }
     }
     Ok(out)
+}
+
+/// The first file under `out` (a build's output) that its marker does not list, if any: a
+/// folder is replaced without `--force` only when it holds exactly what a build wrote.
+fn unlisted(out: &Path) -> Option<PathBuf> {
+    let marker = fs::read_to_string(out.join(MARKER)).ok()?;
+    let mut lines = marker.lines();
+    if lines.next() != Some("fabric-build/1") {
+        return Some(PathBuf::from(MARKER));
+    }
+    let listed: std::collections::BTreeSet<&str> = lines.collect();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(out.join(&dir)) else { return Some(dir) };
+        for entry in entries.flatten() {
+            let rel = dir.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else { return Some(rel) };
+            if kind.is_dir() {
+                stack.push(rel);
+            } else if rel.as_os_str() != MARKER && !listed.contains(rel.to_string_lossy().as_ref()) {
+                return Some(rel);
+            }
+        }
+    }
+    None
 }
 
 /// Removes folders that killed builds into `out` left behind (their process is gone).
@@ -160,7 +209,8 @@ pub fn build(
     options: &BuildOptions,
     progress: &(dyn Fn(&str) -> io::Result<()> + Sync),
 ) -> Result<Vec<Written>, BuildError> {
-    let out = check_out(spec, options)?;
+    let read: Vec<PathBuf> = checked.project.files(&checked.db).keys().filter(|k| !k.starts_with("std.")).map(PathBuf::from).collect();
+    let out = check_out(spec, &read, options)?;
     let parent = out.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     fs::create_dir_all(&parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;

@@ -370,3 +370,50 @@ fn report_format_html_prints_what_build_writes() {
     assert_eq!(printed, written);
     assert!(written.starts_with("<!DOCTYPE html>") && written.ends_with("</html>\n"));
 }
+
+#[test]
+fn a_build_never_replaces_a_folder_holding_a_file_it_reads_even_through_symlinks() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(scratch.path()).unwrap();
+    let proj = root.join("proj");
+    std::fs::create_dir_all(proj.join("halls")).unwrap();
+    let spec = "import \"halls/h.fabric\"\nsite s { building b { hall h { row r { rack k[1..2]: R } } } }\n";
+    std::fs::write(proj.join("spec.fabric"), spec).unwrap();
+    std::fs::write(proj.join("halls/h.fabric"), "rack R { units = 42 U }\n").unwrap();
+    // The spec reached through a symlink in another folder: OUT is the real spec's folder.
+    let proj2 = root.join("proj2");
+    std::fs::create_dir_all(&proj2).unwrap();
+    std::os::unix::fs::symlink(proj.join("spec.fabric"), proj2.join("spec.fabric")).unwrap();
+    let before = tree(&proj);
+    for (entry, out) in [(proj2.join("spec.fabric"), proj.clone()), (proj.join("spec.fabric"), proj.join("halls"))] {
+        let (code, _, stderr) = fabric(&["build", &entry.to_string_lossy(), "-o", &out.to_string_lossy(), "--force"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("a build replaces its whole output folder"), "{stderr}");
+        assert_eq!(tree(&proj), before, "a file the build reads was touched");
+    }
+}
+
+#[test]
+fn a_folder_with_a_marker_and_unlisted_files_needs_force() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    let out_arg = out.to_string_lossy().into_owned();
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg]).0, 0);
+    // A file added to an earlier build's output is the user's: no replacing without --force.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let (code, _, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out_arg]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("holds `notes.txt`, which no build wrote"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+    // A folder that merely carries a marker is not a build's either.
+    let fake = scratch.path().join("fake");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(fake.join(".fabric-build"), "fabric-build/1\nreport.json\n").unwrap();
+    std::fs::write(fake.join("thesis.tex"), "mine").unwrap();
+    let (code, _, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &fake.to_string_lossy()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(fake.join("thesis.tex").is_file());
+    // With --force the user says so.
+    assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg, "--force"]).0, 0);
+    assert!(!out.join("notes.txt").exists());
+}
