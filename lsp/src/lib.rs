@@ -201,12 +201,13 @@ impl LanguageServer for Backend {
             .and_then(|c| c.completion_item.as_ref())
             .and_then(|i| i.documentation_format.as_ref())
             .is_some_and(|f| f.contains(&MarkupKind::Markdown));
-        let stdlib = workspace::write_stdlib(&std::env::temp_dir().join(format!("fabric-stdlib-{}", env!("CARGO_PKG_VERSION")))).ok();
+        let stdlib = workspace::write_stdlib().ok();
         {
             let mut ws = lock(&self.ws);
             ws.encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
             ws.root = root;
-            ws.stdlib_dir = stdlib;
+            ws.stdlib_dir = stdlib.as_ref().map(|f| f.path().to_path_buf());
+            ws.stdlib_folder = stdlib;
             ws.markdown_hover = markdown_hover;
             ws.markdown_completion = markdown_completion;
         }

@@ -51,6 +51,8 @@ pub struct Workspace {
     pub encoding: Encoding,
     /// Where the stdlib is written as readable files, for go-to-definition.
     pub stdlib_dir: Option<PathBuf>,
+    /// The private folder that holds them, removed when the server ends.
+    pub stdlib_folder: Option<tempfile::TempDir>,
     /// Whether the client renders Markdown in hovers.
     pub markdown_hover: bool,
     /// Whether the client renders Markdown in completion documentation.
@@ -66,6 +68,7 @@ impl Default for Workspace {
             root: None,
             encoding: Encoding::Utf16,
             stdlib_dir: None,
+            stdlib_folder: None,
             markdown_hover: false,
             markdown_completion: false,
         }
@@ -238,20 +241,26 @@ impl Workspace {
     }
 }
 
-/// Writes the stdlib modules as files under `dir` (`std/nvidia.fabric`, …) so that editors
-/// can open what go-to-definition points at; returns `dir`.
-pub fn write_stdlib(dir: &Path) -> std::io::Result<PathBuf> {
-    for (module, text) in fabric_core::stdlib::MODULES {
-        let path = dir.join(format!("{}.fabric", module.replace('.', "/")));
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(*text) {
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, &path)?;
+/// Writes the stdlib modules as files (`std/nvidia.fabric`, …) so that editors can open
+/// what go-to-definition points at, in a folder made for this server alone: created with a
+/// name no one can predict, readable by its user only, and each file created new (never
+/// through a symlink or over a file someone planted). Returns the folder, removed on drop.
+pub fn write_stdlib() -> std::io::Result<tempfile::TempDir> {
+    use std::io::Write;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("fabric-stdlib-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
     }
-    Ok(dir.to_path_buf())
+    let folder = builder.tempdir()?;
+    for (module, text) in fabric_core::stdlib::MODULES {
+        let path = folder.path().join(format!("{}.fabric", module.replace('.', "/")));
+        if let Some(parent) = path.parent() {
+            std::fs::DirBuilder::new().recursive(true).create(parent)?;
+        }
+        std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?.write_all(text.as_bytes())?;
+    }
+    Ok(folder)
 }

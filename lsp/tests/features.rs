@@ -247,3 +247,25 @@ fn document_symbols_outline_the_spec() {
     walk(&features::document_symbols(&mut ws, &key), 0, &mut rendered);
     snapshot("document-symbols", &rendered);
 }
+
+#[test]
+fn the_stdlib_goes_to_a_private_folder_and_never_through_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    // What another user could plant at the folder name the server once used.
+    let planted = std::env::temp_dir().join(format!("fabric-stdlib-{}", env!("CARGO_PKG_VERSION"))).join("std");
+    let victim = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(victim.path(), "precious").unwrap();
+    let _ = std::fs::create_dir_all(&planted);
+    let link = planted.join("nvidia.fabric");
+    let _ = std::fs::remove_file(&link);
+    let planted_ok = std::os::unix::fs::symlink(victim.path(), &link).is_ok();
+    let folder = fabric_lsp::workspace::write_stdlib().unwrap();
+    assert_eq!(std::fs::metadata(folder.path()).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_ne!(folder.path(), planted.parent().unwrap());
+    assert!(folder.path().join("std/nvidia.fabric").is_file());
+    assert!(!folder.path().join("std/nvidia.fabric").is_symlink());
+    assert_eq!(std::fs::read_to_string(victim.path()).unwrap(), "precious");
+    if planted_ok {
+        let _ = std::fs::remove_file(&link);
+    }
+}
