@@ -444,9 +444,9 @@ fn fmt(files: &[PathBuf], check: bool, color: bool) -> miette::Result<ExitCode> 
     for path in files {
         let stdin = path.as_os_str() == "-";
         let text = if stdin {
-            std::io::read_to_string(std::io::stdin()).into_diagnostic()?
+            fabric_core::load::read_limited(std::io::stdin()).into_diagnostic()?
         } else {
-            std::fs::read_to_string(path).map_err(|e| {
+            fabric_core::load::read_file(path).map_err(|e| {
                 miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
             })?
         };

@@ -417,3 +417,35 @@ fn a_folder_with_a_marker_and_unlisted_files_needs_force() {
     assert_eq!(fabric(&["build", "examples/pod.fabric", "-o", &out_arg, "--force"]).0, 0);
     assert!(!out.join("notes.txt").exists());
 }
+
+#[test]
+fn endless_inputs_and_fifos_end_in_a_diagnostic() {
+    // /dev/zero: E0901 after reading at most 16 MiB (it would otherwise fill memory).
+    let (code, _, stderr) = fabric(&["check", "/dev/zero"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0901") && stderr.contains("larger than the limit"), "{stderr}");
+    // An import of a FIFO is refused instead of blocking the check forever.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.fabric");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let spec = dir.path().join("main.fabric");
+    std::fs::write(&spec, "import \"pipe.fabric\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
+        .args(["check", &spec.to_string_lossy()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("fabric check blocked on a FIFO import");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("E0205") && stderr.contains("not a regular file"), "{stderr}");
+}

@@ -8,10 +8,35 @@ use fabric_syntax::ast::{ImportTarget, Member};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
+/// Reads at most one byte more than a source file may hold ([`fabric_syntax::MAX_FILE_BYTES`]),
+/// so that an endless input (`/dev/zero`, a runaway pipe) ends in E0901 after 16 MiB instead
+/// of filling memory; invalid UTF-8 is an error, as `read_to_string`'s.
+pub fn read_limited(reader: impl std::io::Read) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader.take(fabric_syntax::MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > fabric_syntax::MAX_FILE_BYTES {
+        // Too large either way: the parser reports E0901 on the length alone.
+        return Ok(String::from_utf8_lossy(&bytes).into_owned() + " ");
+    }
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Reads a file with [`read_limited`].
+pub fn read_file(path: &Path) -> std::io::Result<String> {
+    read_limited(std::fs::File::open(path)?)
+}
+
 /// Reads files for the loader; the real file system or an in-memory one for tests.
 pub trait FileSystem {
     /// The text of the file at `path`.
     fn read(&self, path: &Path) -> std::io::Result<String>;
+    /// Whether `path` is a regular file (symlinks followed): an import of anything else
+    /// (a FIFO, a device, a socket) is refused rather than read, which could block forever.
+    fn is_regular_file(&self, path: &Path) -> bool {
+        let _ = path;
+        true
+    }
     /// The path with symlinks resolved.
     fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf>;
 }
@@ -21,7 +46,10 @@ pub struct OsFileSystem;
 
 impl FileSystem for OsFileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        read_file(path)
+    }
+    fn is_regular_file(&self, path: &Path) -> bool {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file())
     }
     fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
         std::fs::canonicalize(path)
@@ -39,8 +67,11 @@ impl<T: AsRef<str>> FileSystem for OverlayFileSystem<'_, T> {
     fn read(&self, path: &Path) -> std::io::Result<String> {
         match self.open.get(&file_key(path)) {
             Some(text) => Ok(text.as_ref().to_string()),
-            None => std::fs::read_to_string(path),
+            None => read_file(path),
         }
+    }
+    fn is_regular_file(&self, path: &Path) -> bool {
+        self.open.contains_key(&file_key(path)) || std::fs::metadata(path).is_ok_and(|m| m.is_file())
     }
     fn canonicalize(&self, path: &Path) -> std::io::Result<PathBuf> {
         let key = file_key(path);
@@ -169,6 +200,14 @@ impl Database {
                             FileSlot::TooDeep
                         } else if files.len() >= MAX_FILES {
                             FileSlot::TooMany
+                        } else if std::fs::metadata(&import_key).is_ok_and(|m| m.is_dir()) || !fs.is_regular_file(&import_key) {
+                            let what = match std::fs::metadata(&import_key) {
+                                Ok(m) if m.is_dir() => "it is a folder, not a file",
+                                Ok(_) => "it is not a regular file (a FIFO, a device or a socket), which could block the check",
+                                Err(e) if e.kind() == std::io::ErrorKind::NotFound => "No such file or directory (os error 2)",
+                                Err(_) => "it cannot be read",
+                            };
+                            FileSlot::Missing(what.to_string())
                         } else {
                             match fs.read(&import_key) {
                                 Ok(text) => {

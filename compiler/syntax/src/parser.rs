@@ -58,7 +58,8 @@ pub fn parse(source: &str) -> Parse {
             file: File::default(),
             errors: vec![SyntaxError {
                 kind: SyntaxErrorKind::FileTooLarge,
-                message: format!("file is {} bytes; the limit is {} bytes", source.len(), MAX_FILE_BYTES),
+                // Readers stop one byte past the limit, so the size past it is not known.
+                message: format!("file is larger than the limit of {MAX_FILE_BYTES} bytes (16 MiB)"),
                 span: Span::new(0, 0),
                 label: "file too large".into(),
                 related: vec![],
