@@ -743,3 +743,47 @@ mod tests {
         }
     }
 }
+
+/// The values a field accepts beyond its type: physical quantities are never negative, and
+/// some counts and ratios have tighter bounds (a replica has GPUs, an efficiency is a share).
+#[derive(Clone, Copy, Debug)]
+pub struct Range {
+    /// The least value, and whether it is allowed itself.
+    pub min: (f64, bool),
+    /// The greatest value, if any, and whether it is allowed itself.
+    pub max: Option<(f64, bool)>,
+    /// What the bound says, for the message (`must not be negative`).
+    pub says: &'static str,
+}
+
+impl Range {
+    /// Whether `v` is inside.
+    pub fn holds(&self, v: f64) -> bool {
+        let (lo, lo_in) = self.min;
+        let above = if lo_in { v >= lo } else { v > lo };
+        let below = self.max.is_none_or(|(hi, hi_in)| if hi_in { v <= hi } else { v < hi });
+        above && below && v.is_finite()
+    }
+}
+
+/// The range `field` accepts, where its type alone does not bound it (E0305 outside it).
+pub fn valid_range(field: &FieldSchema) -> Option<Range> {
+    const AT_LEAST_ONE: Range = Range { min: (1.0, true), max: None, says: "must be at least 1" };
+    const SHARE: Range = Range { min: (0.0, true), max: Some((1.0, true)), says: "must be between 0 and 100 %" };
+    const EFFICIENCY: Range = Range { min: (0.0, false), max: Some((1.0, true)), says: "must be above 0 and at most 100 %" };
+    match (field.ty, field.name) {
+        (ValueType::Quantity(_), _) => Some(Range { min: (0.0, true), max: None, says: "must not be negative" }),
+        (
+            ValueType::Count,
+            "tp" | "pp" | "dp" | "ep" | "cp" | "replicas" | "gpus_per_replica" | "gpus" | "global_batch" | "samples" | "layers"
+            | "hidden_size",
+        ) => Some(AT_LEAST_ONE),
+        (ValueType::Ratio, "pue") => {
+            Some(Range { min: (1.0, true), max: None, says: "must be at least 1 (facility power is never below IT power)" })
+        }
+        (ValueType::Ratio, "oversubscription") => Some(Range { min: (0.0, false), max: None, says: "must be above 0" }),
+        (ValueType::Ratio, "utilization" | "acceptance" | "prefix_cache_hit") => Some(SHARE),
+        (ValueType::Ratio, "memory_utilization" | "compute_efficiency" | "bandwidth_efficiency") => Some(EFFICIENCY),
+        _ => None,
+    }
+}

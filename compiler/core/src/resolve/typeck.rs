@@ -273,6 +273,21 @@ impl Resolver<'_> {
             _ => false,
         };
         if ok {
+            if let (Value::Number { value: v, dim }, false) = (&value, field.bound)
+                && let Some(range) = crate::schema::valid_range(field)
+                && !range.holds(*v)
+            {
+                let shown = if dim.is_none() { crate::units::format_number(*v) } else { format_quantity(*v, *dim) };
+                self.error(
+                    Diagnostic::error(
+                        codes::E0305,
+                        format!("`{}` {}, found {shown}", field.name, range.says),
+                        Label::new(file, span, "out of range"),
+                    )
+                    .with_help(format!("`{}`: {}", field.name, field.doc)),
+                );
+                return Value::Error;
+            }
             return value;
         }
         let described = value.describe(&self.program);
