@@ -251,6 +251,7 @@ impl Builder<'_> {
         let plant = self.plant;
         let program = &plant.program;
         let mut seen_host: HashMap<String, InstanceId> = HashMap::new();
+        let mut prefix_checked: std::collections::HashSet<InstanceId> = std::collections::HashSet::new();
         let mut reported: std::collections::HashSet<DeclId> = std::collections::HashSet::new();
         for (d, device) in self.inv.devices.iter().enumerate() {
             let DeviceSource::Plant(id) = device.source else { continue };
@@ -302,6 +303,22 @@ impl Builder<'_> {
             seen_host.insert(hostname.clone(), id);
             let prefix = plant.field(site, "k8s_label_prefix").and_then(|f| f.text().map(str::to_string));
             let prefix = prefix.unwrap_or_else(|| K8S_LABEL_PREFIX.to_string());
+            if prefix_checked.insert(site)
+                && let Some(why) = label_prefix_problem(&prefix)
+            {
+                let decl = plant.get(site).decl;
+                let d = plant.program.decl(decl);
+                let (file, span) = plant.program.field_origin(decl, "k8s_label_prefix").unwrap_or((d.file, d.name_span));
+                self.cluster.diagnostics.push(
+                    Diagnostic::error(
+                        codes::E0802,
+                        format!("`k8s_label_prefix = \"{prefix}\"` is not a Kubernetes label prefix: {why}"),
+                        Label::new(file, span, "label keys start with this"),
+                    )
+                    .with_help(format!("use a DNS subdomain in lower case, such as `{K8S_LABEL_PREFIX}`"))
+                    .with_path(plant.path(site)),
+                );
+            }
             let mut labels = BTreeMap::new();
             labels.insert(HOSTNAME_LABEL.to_string(), hostname.clone());
             labels.insert("topology.kubernetes.io/region".to_string(), dns_part(&plant.name(site)));
@@ -736,4 +753,26 @@ pub fn cluster(db: &dyn salsa::Database, project: crate::source::Project) -> std
     let network = crate::network::network(db, project);
     let budgets = crate::check::budgets(db, project);
     std::sync::Arc::new(build(plant, network, crate::inventory::inventory(db, project), &budgets.services, &budgets.training))
+}
+
+/// Why `prefix` cannot start a Kubernetes label key (a DNS subdomain: at most 253
+/// characters of lower-case letters, digits, `-` and `.`, each dot-separated part starting
+/// and ending with a letter or digit), or `None`.
+fn label_prefix_problem(prefix: &str) -> Option<String> {
+    if prefix.is_empty() {
+        return Some("it is empty".into());
+    }
+    if prefix.len() > 253 {
+        return Some(format!("it is {} characters long; the most is 253", prefix.len()));
+    }
+    if let Some(c) = prefix.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.')) {
+        return Some(format!("`{}` is not allowed (lower-case letters, digits, `-` and `.` only)", c.escape_default()));
+    }
+    for part in prefix.split('.') {
+        let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if part.is_empty() || !alnum(part.chars().next()) || !alnum(part.chars().last()) || part.len() > 63 {
+            return Some(format!("its part `{part}` must be 1 to 63 characters starting and ending with a letter or digit"));
+        }
+    }
+    None
 }

@@ -43,7 +43,8 @@ pub struct NumberLit<'a> {
 /// One token of the Fabric language.
 #[derive(Logos, Debug, Clone, PartialEq)]
 #[logos(error = LexicalError)]
-#[logos(skip r"[ \t\r\n\f]+")]
+// A UTF-8 byte-order mark (Windows editors write one at the start) is white space.
+#[logos(skip r"[ \t\r\n\f\u{feff}]+")]
 pub enum Token<'a> {
     /// A `///` doc comment; `//` comments are skipped by the same rule.
     #[regex(r"//[^\n]*", line_comment, allow_greedy = true)]
