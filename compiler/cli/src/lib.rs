@@ -134,19 +134,21 @@ impl Files {
             Severity::Error => cs::Severity::Error,
             Severity::Warning => cs::Severity::Warning,
         };
-        let mut labels = vec![cs::Label::primary(self.ids[&d.primary.file], d.primary.span.range()).with_message(&d.primary.message)];
+        // Text decoded from a spec's strings may hold control characters: escape them.
+        let p = |s: &str| fabric_core::diagnostic::printable(s).into_owned();
+        let mut labels = vec![cs::Label::primary(self.ids[&d.primary.file], d.primary.span.range()).with_message(p(&d.primary.message))];
         for l in &d.secondary {
-            labels.push(cs::Label::secondary(self.ids[&l.file], l.span.range()).with_message(&l.message));
+            labels.push(cs::Label::secondary(self.ids[&l.file], l.span.range()).with_message(p(&l.message)));
         }
         let mut notes: Vec<String> = Vec::new();
         if let Some(path) = &d.path {
-            notes.push(format!("instance: {path}"));
+            notes.push(format!("instance: {}", p(path)));
         }
-        notes.extend(d.notes.iter().map(|n| format!("note: {n}")));
+        notes.extend(d.notes.iter().map(|n| format!("note: {}", p(n))));
         if let Some(help) = &d.help {
-            notes.push(format!("help: {help}"));
+            notes.push(format!("help: {}", p(help)));
         }
-        cs::Diagnostic::new(severity).with_code(d.code.as_str()).with_message(&d.message).with_labels(labels).with_notes(notes)
+        cs::Diagnostic::new(severity).with_code(d.code.as_str()).with_message(p(&d.message)).with_labels(labels).with_notes(notes)
     }
 }
 

@@ -449,3 +449,27 @@ fn endless_inputs_and_fifos_end_in_a_diagnostic() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("E0205") && stderr.contains("not a regular file"), "{stderr}");
 }
+
+#[test]
+fn control_characters_from_spec_strings_never_reach_a_terminal_or_a_csv_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("main.fabric");
+    let text = "import std.nvidia.{DGX_H200}\n\
+                node Box: DGX_H200 { vendor = \"Evil\\u{7}\\u{1b}]0;pwned\\u{7}\" }\n\
+                rack R { units = 42 U\n node n: Box }\n\
+                site s { building b { hall h { row r { rack k: R } } } }\n\
+                assert count(s.**.gpu) == 1, \"clear\\u{1b}[2J screen\"\n";
+    std::fs::write(&spec, text).unwrap();
+    let (code, stdout, stderr) = fabric(&["check", &spec.to_string_lossy()]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}'), "{stderr:?}");
+    assert!(stderr.contains("clear\\u{1b}[2J screen"), "{stderr}");
+    // The CSVs escape them too.
+    std::fs::write(&spec, text.replace("assert count(s.**.gpu) == 1", "assert count(s.**.gpu) == 8")).unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = fabric(&["build", &spec.to_string_lossy(), "-o", &out.to_string_lossy(), "--emit", "cabling"]);
+    assert_eq!(code, 0, "{stderr}");
+    let types = std::fs::read_to_string(out.join("cabling/device_types.csv")).unwrap();
+    assert!(!types.contains('\u{1b}') && !types.contains('\u{7}'), "{types:?}");
+    assert!(types.contains("Evil\\u{7}\\u{1b}]0;pwned\\u{7}"), "{types}");
+}

@@ -326,3 +326,20 @@ pub fn syntax_code(kind: fabric_syntax::SyntaxErrorKind) -> Code {
         K::StringTooLong => codes::E0907,
     }
 }
+
+/// `text` with control characters other than newline and tab written as `\u{1b}`: what
+/// reaches a terminal or a CSV cell must not clear the screen or retitle the window.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}

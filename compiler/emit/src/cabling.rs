@@ -38,9 +38,11 @@ pub const CABLES_HEADER: [&str; 11] = [
 /// Escapes a text that a spreadsheet would run as a formula (one starting with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return) by putting a `'` before it (OWASP's advice).
 pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    // Control characters (from escapes in spec strings) are written as `\u{..}`.
+    let text = fabric_core::diagnostic::printable(text);
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
+        _ => text,
     }
 }
 
