@@ -252,6 +252,9 @@ impl Builder<'_> {
         let program = &plant.program;
         let mut seen_host: HashMap<String, InstanceId> = HashMap::new();
         let mut prefix_checked: std::collections::HashSet<InstanceId> = std::collections::HashSet::new();
+        // Topology label values by kind: two instances may not share one.
+        let mut label_owner: HashMap<(Kind, String), InstanceId> = HashMap::new();
+        let mut label_reported: std::collections::HashSet<(Kind, String)> = std::collections::HashSet::new();
         let mut reported: std::collections::HashSet<DeclId> = std::collections::HashSet::new();
         for (d, device) in self.inv.devices.iter().enumerate() {
             let DeviceSource::Plant(id) = device.source else { continue };
@@ -324,7 +327,27 @@ impl Builder<'_> {
             labels.insert("topology.kubernetes.io/region".to_string(), dns_part(&plant.name(site)));
             for (kind, key) in [(Kind::Building, "building"), (Kind::Hall, "hall"), (Kind::Row, "row"), (Kind::Rack, "rack")] {
                 if let Some(a) = plant.ancestor(id, kind) {
-                    labels.insert(format!("{prefix}/{key}"), self.label_path(a));
+                    let value = self.label_path(a);
+                    let owner = *label_owner.entry((kind, value.clone())).or_insert(a);
+                    if owner != a && label_reported.insert((kind, value.clone())) {
+                        let (here, there) = (plant.program.decl(plant.get(a).decl), plant.program.decl(plant.get(owner).decl));
+                        self.cluster.diagnostics.push(
+                            Diagnostic::error(
+                                codes::E0805,
+                                format!(
+                                    "the {key}s `{}` and `{}` get the same Kubernetes label value `{value}`",
+                                    plant.path(owner),
+                                    plant.path(a)
+                                ),
+                                Label::new(here.file, here.name_span, format!("`{}`", plant.path(a))),
+                            )
+                            .with_label(Label::new(there.file, there.name_span, format!("`{}`", plant.path(owner))))
+                            .with_note(format!("`{prefix}/{key}` values are lower case and DNS-safe, so topology-aware scheduling would take them for one {key}"))
+                            .with_path(plant.path(a))
+                            .with_help("rename one of them so that they differ in more than case or punctuation"),
+                        );
+                    }
+                    labels.insert(format!("{prefix}/{key}"), value);
                 }
             }
             if let Some(b) = labels.get(&format!("{prefix}/building")).cloned() {

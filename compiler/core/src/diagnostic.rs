@@ -135,6 +135,7 @@ registry! {
     E0802: "name invalid for Kubernetes",
     E0803: "replica cannot be split into equal pods",
     W0804: "ASTRA-sim export covers part of the plant",
+    E0805: "names collide in NetBox or Kubernetes",
     E0901: "file too large",
     E0902: "too many instances",
     E0903: "brackets nested too deeply",

@@ -221,6 +221,7 @@ pub fn build(plant: &Plant, network: &Network) -> Inventory {
         });
     }
     check_names(plant, network, &mut inv);
+    check_slugs(plant, &mut inv);
     inv
 }
 
@@ -238,6 +239,72 @@ pub fn root_of(plant: &Plant, id: InstanceId) -> InstanceId {
         current = p;
     }
     current
+}
+
+/// A NetBox slug: lower-case letters, digits and single `-`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// E0805: names that differ only in case or punctuation become one NetBox slug (sites;
+/// locations within a site; device types), so NetBox would refuse the second or merge them.
+fn check_slugs(plant: &Plant, inv: &mut Inventory) {
+    let program = &plant.program;
+    // (namespace, slug) → the first (name, declaration) that took it.
+    let mut taken: std::collections::BTreeMap<(String, String), (String, DeclId)> = std::collections::BTreeMap::new();
+    let mut reported: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
+    let mut entries: Vec<(String, String, DeclId, &'static str)> = Vec::new();
+    for &id in &inv.locations {
+        let path = plant.path(id);
+        let decl = plant.get(id).decl;
+        match plant.kind(id) {
+            Kind::Site => entries.push(("sites".into(), path, decl, "site")),
+            _ => {
+                let site = plant.path(root_of(plant, id));
+                let name = path.split_once('.').map_or(path.clone(), |(_, rest)| rest.to_string());
+                entries.push((format!("locations of site {site}"), name, decl, "location"));
+            }
+        }
+    }
+    let mut types: std::collections::BTreeMap<String, DeclId> = std::collections::BTreeMap::new();
+    for d in &inv.devices {
+        types.entry(type_name(plant, d.device_type)).or_insert(type_decl(plant, d.device_type));
+    }
+    entries.extend(types.into_iter().map(|(model, decl)| ("device types".to_string(), model, decl, "device type")));
+    for (namespace, name, decl, what) in entries {
+        let key = (namespace.clone(), slug(&name));
+        match taken.get(&key) {
+            None => {
+                taken.insert(key, (name, decl));
+            }
+            Some((first, first_decl)) if *first != name && reported.insert(key.clone()) => {
+                let (here, there) = (program.decl(decl), program.decl(*first_decl));
+                inv.diagnostics.push(
+                    Diagnostic::error(
+                        codes::E0805,
+                        format!("the {what} names `{first}` and `{name}` become the same NetBox slug `{}`", key.1),
+                        Label::new(here.file, here.name_span, format!("`{name}`")),
+                    )
+                    .with_label(Label::new(there.file, there.name_span, format!("`{first}`")))
+                    .with_note(format!("NetBox keeps {namespace} apart by slug: lower case, with every run of other characters one `-`"))
+                    .with_path(name.clone())
+                    .with_help("rename one of them so that they differ in more than case or punctuation"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
 }
 
 /// E0801: names longer than NetBox stores. One diagnostic per declaration (an array of

@@ -46,21 +46,7 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A NetBox slug: lower-case letters, digits and single `-`.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
-}
+pub use fabric_core::inventory::slug;
 
 /// NetBox's interface type for a line rate in bits per second (OSFP form factors for
 /// 400G and up, as NVIDIA's ConnectX-7/8 and Quantum/Spectrum-X switches use).
