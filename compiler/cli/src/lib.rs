@@ -136,11 +136,33 @@ impl Files {
         };
         // Text decoded from a spec's strings may hold control characters: escape them.
         let p = |s: &str| fabric_core::diagnostic::printable(s).into_owned();
-        let mut labels = vec![cs::Label::primary(self.ids[&d.primary.file], d.primary.span.range()).with_message(p(&d.primary.message))];
-        for l in &d.secondary {
-            labels.push(cs::Label::secondary(self.ids[&l.file], l.span.range()).with_message(p(&l.message)));
+        // A label on a line too long to reprint (thousands of names on one line) is given as
+        // its place instead of drawn: each diagnostic would reprint the whole line.
+        let mut places: Vec<String> = Vec::new();
+        let mut drawn = |file: SourceFile, span: fabric_syntax::Span, message: &str| -> bool {
+            let id = self.ids[&file];
+            let Ok(source) = codespan_reporting::files::Files::source(&self.files, id) else { return true };
+            let start = (span.start as usize).min(source.len());
+            let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+            if line_end - line_start <= MAX_DRAWN_LINE {
+                return true;
+            }
+            let at = fabric_core::diagnostic::line_column(source, span.start);
+            let name = codespan_reporting::files::Files::name(&self.files, id).map(|n| n.to_string()).unwrap_or_default();
+            places.push(format!("at {name}:{}:{}: {} (the line is too long to show)", at.line, at.column, p(message)));
+            false
+        };
+        let mut labels = Vec::new();
+        if drawn(d.primary.file, d.primary.span, &d.primary.message) {
+            labels.push(cs::Label::primary(self.ids[&d.primary.file], d.primary.span.range()).with_message(p(&d.primary.message)));
         }
-        let mut notes: Vec<String> = Vec::new();
+        for l in &d.secondary {
+            if drawn(l.file, l.span, &l.message) {
+                labels.push(cs::Label::secondary(self.ids[&l.file], l.span.range()).with_message(p(&l.message)));
+            }
+        }
+        let mut notes: Vec<String> = places;
         if let Some(path) = &d.path {
             notes.push(format!("instance: {}", p(path)));
         }
@@ -157,7 +179,18 @@ pub fn render_human(db: &Database, diagnostics: &[Diagnostic], color: bool) -> S
     let files = Files::new(db, diagnostics);
     let config = term::Config::default();
     let mut out = String::new();
+    // At most MAX_SHOWN_PER_FILE diagnostics of one file are drawn: each reprints its source
+    // lines, and one mistake repeated thousands of times on a long line would print
+    // hundreds of megabytes. The JSON and SARIF forms keep every one.
+    let mut shown: HashMap<SourceFile, usize> = HashMap::new();
+    let mut left_out: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for d in diagnostics {
+        let count = shown.entry(d.primary.file).or_insert(0);
+        *count += 1;
+        if *count > MAX_SHOWN_PER_FILE {
+            *left_out.entry(d.primary.file.display_path(db).clone()).or_insert(0) += 1;
+            continue;
+        }
         let diagnostic = files.convert(d);
         if color {
             let mut buffer = term::termcolor::Buffer::ansi();
@@ -170,8 +203,21 @@ pub fn render_human(db: &Database, diagnostics: &[Diagnostic], color: bool) -> S
             out.push_str(&text);
         }
     }
+    for (file, n) in left_out {
+        out.push_str(&format!(
+            "note: {n} more diagnostic{} in `{}` not shown (the first {MAX_SHOWN_PER_FILE} are; `--format json` lists every one)\n\n",
+            if n == 1 { "" } else { "s" },
+            fabric_core::diagnostic::printable(&file)
+        ));
+    }
     out
 }
+
+/// The longest source line [`render_human`] reprints under a diagnostic, in bytes.
+pub const MAX_DRAWN_LINE: usize = 1000;
+
+/// Most diagnostics of one file that [`render_human`] draws.
+pub const MAX_SHOWN_PER_FILE: usize = 100;
 
 /// One diagnostic as a JSON object: code, severity, message, file, line, column, end, path,
 /// plus labels, notes and help.

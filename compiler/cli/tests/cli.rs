@@ -473,3 +473,23 @@ fn control_characters_from_spec_strings_never_reach_a_terminal_or_a_csv_cell() {
     assert!(!types.contains('\u{1b}') && !types.contains('\u{7}'), "{types:?}");
     assert!(types.contains("Evil\\u{7}\\u{1b}]0;pwned\\u{7}"), "{types}");
 }
+
+#[test]
+fn thousands_of_errors_on_one_long_line_print_a_bounded_report() {
+    // 5,000 unknown names on one 34 KB import line: each diagnostic reprints the line.
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..5000).map(|i| format!("Missing{i}")).collect();
+    let spec = dir.path().join("main.fabric");
+    std::fs::write(&spec, format!("import std.nvidia.{{{}}}\n", names.join(", "))).unwrap();
+    let (code, _, stderr) = fabric(&["check", &spec.to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert!(stderr.len() < 5_000_000, "{} bytes", stderr.len());
+    assert!(
+        stderr.contains("4,900 more diagnostics") || stderr.contains("4900 more diagnostics"),
+        "{}",
+        &stderr[stderr.len().saturating_sub(500)..]
+    );
+    // JSON keeps every one.
+    let (_, json, _) = fabric(&["check", "--format", "json", &spec.to_string_lossy()]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap().as_array().unwrap().len(), 5000);
+}
