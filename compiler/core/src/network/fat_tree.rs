@@ -249,6 +249,29 @@ impl Generator<'_> {
         let Shape { leaf_ty, radixes, k, down, up } = *shape;
         let name = name.to_string();
         let leaf_count = leaves.len() as u32;
+        // Every leaf cables all its uplinks (and, with 3 tiers, every spine its core links):
+        // a switch type with millions of ports would ask for more cables than memory holds.
+        let uplinks = u64::from(leaf_count) * u64::from(up) * if fabric.tiers >= 3 { 2 } else { 1 };
+        if uplinks > MAX_GENERATED_CABLES {
+            self.net.diagnostics.push(
+                Diagnostic::error(
+                    codes::E0602,
+                    format!(
+                        "fabric `{name}` would cable {} uplinks ({} {} × {} uplinks each{}); Fabric generates at most {}",
+                        crate::units::group_thousands(u128::from(uplinks)),
+                        crate::units::group_thousands(u128::from(leaf_count)),
+                        if leaf_count == 1 { "leaf" } else { "leaves" },
+                        crate::units::group_thousands(u128::from(up)),
+                        if fabric.tiers >= 3 { ", and as many from the spines to the cores" } else { "" },
+                        crate::units::group_thousands(u128::from(MAX_GENERATED_CABLES))
+                    ),
+                    Label { message: format!("{k}-port leaves"), ..self.error_at_field(decl, "leaf") },
+                )
+                .with_path(name.clone())
+                .with_help("use a switch type with a realistic port count, or raise the fabric's `oversubscription`"),
+            );
+            return false;
+        }
         let mut spine_slots = SpineSlots::new(self, decl, fabric_index, leaves);
         let feasible = if fabric.tiers == 2 {
             let ks = radixes[1];
@@ -532,6 +555,9 @@ impl Generator<'_> {
         );
     }
 }
+
+/// Most uplink cables one fabric may generate (as many as the plant's instance limit).
+pub const MAX_GENERATED_CABLES: u64 = 10_000_000;
 
 /// The fewest upper-tier switches of `radix` ports for `lower` switches with `up` uplinks
 /// each, spread round-robin so that no upper switch gets more links than it has ports.
