@@ -493,3 +493,49 @@ fn thousands_of_errors_on_one_long_line_print_a_bounded_report() {
     let (_, json, _) = fabric(&["check", "--format", "json", &spec.to_string_lossy()]);
     assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap().as_array().unwrap().len(), 5000);
 }
+
+/// Runs `fabric` with `args`, failing if it has not finished within `limit` (a guard
+/// against work that grows quadratically or worse; speeds are in docs/reliability.md).
+fn fabric_within(args: &[&str], limit: std::time::Duration) -> i32 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fabric"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("`fabric {}` did not finish within {limit:?}", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn long_type_chains_and_many_siblings_stay_linear() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = dir.path().join("chain.fabric");
+    let mut text = String::from("gpu T0 { power = 700 W }\n");
+    for i in 1..=10_000 {
+        text.push_str(&format!("gpu T{i}: T{} {{ }}\n", i - 1));
+    }
+    std::fs::write(&chain, text).unwrap();
+    let siblings = dir.path().join("siblings.fabric");
+    let mut text = String::from("site s { building b { hall h {\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("  row r{i} {{ }}\n"));
+    }
+    text.push_str("} } }\n");
+    std::fs::write(&siblings, text).unwrap();
+    // Cubic and quadratic, these took minutes even in a release build; now well under a
+    // second there (docs/reliability.md), and the generous limit covers a debug build.
+    let limit = std::time::Duration::from_secs(90);
+    assert_eq!(fabric_within(&["check", &chain.to_string_lossy()], limit), 0);
+    assert_eq!(fabric_within(&["check", &siblings.to_string_lossy()], limit), 0);
+    assert_eq!(fabric_within(&["fmt", "--check", &siblings.to_string_lossy()], limit), 1);
+}

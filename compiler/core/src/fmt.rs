@@ -158,11 +158,15 @@ impl Layout {
             .chain(b.base.as_ref().map(|p| p.span.end))
             .max()
             .unwrap_or(b.span.start);
-        if let Some(open) = tokens.iter().find(|t| t.start >= header_end && t.kind == Kind::Open('{')) {
+        // Tokens are in source order: start the search where the block is, not at the top
+        // of the file (100,000 sibling blocks were quadratic).
+        let from = tokens.partition_point(|t| t.start < header_end);
+        if let Some(open) = tokens[from..].iter().find(|t| t.kind == Kind::Open('{')) {
             self.body_braces.insert(open.start);
             self.spans.push((b.span.start, open.start));
         }
-        if let Some(close) = tokens.iter().rev().find(|t| t.end <= b.span.end && t.kind == Kind::Close('}')) {
+        let to = tokens.partition_point(|t| t.end <= b.span.end);
+        if let Some(close) = tokens[..to].iter().rev().find(|t| t.kind == Kind::Close('}')) {
             self.body_braces.insert(close.start);
         }
         self.members(body, tokens);

@@ -289,13 +289,14 @@ impl Resolver<'_> {
             doc: block.doc.clone(),
         });
         if let Some(name) = &block.name {
-            let siblings: Vec<DeclId> = self.program.decl(parent).children.clone();
-            if let Some(first) = siblings.iter().find(|s| self.program.decl(**s).name.as_deref() == Some(&name.name)) {
-                let first_span = self.program.decl(*first).name_span;
+            if let Some(&first) = self.children_by_name.get(&(parent, name.name.clone())) {
+                let first_span = self.program.decl(first).name_span;
                 self.duplicate(file, &name.name, name.span, file, first_span);
+            } else {
+                self.children_by_name.insert((parent, name.name.clone()), id);
             }
-        } else if let Some(first) = self.program.decl(parent).children.iter().find(|s| self.program.decl(**s).kind == kind) {
-            let first_span = self.program.decl(*first).span;
+        } else if let Some(&first) = self.children_by_kind.get(&(parent, kind)) {
+            let first_span = self.program.decl(first).span;
             self.error(
                 Diagnostic::error(
                     codes::E0204,
@@ -305,6 +306,8 @@ impl Resolver<'_> {
                 .with_label(Label::new(file, first_span, "first here"))
                 .with_help("merge the two blocks into one"),
             );
+        } else {
+            self.children_by_kind.insert((parent, kind), id);
         }
         self.lower_body(fi, id, block);
         Some(id)

@@ -42,7 +42,15 @@ pub fn syntax_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Dia
 pub fn resolve(db: &dyn salsa::Database, project: Project) -> Program {
     let slots = project.files(db);
     let entry = project.entry(db);
-    let mut r = Resolver { db, files: Vec::new(), by_key: HashMap::new(), program: Program::default(), consts: HashMap::new() };
+    let mut r = Resolver {
+        db,
+        files: Vec::new(),
+        by_key: HashMap::new(),
+        program: Program::default(),
+        consts: HashMap::new(),
+        children_by_name: HashMap::new(),
+        children_by_kind: HashMap::new(),
+    };
     // Files reachable from the entry, in depth-first import order; cycles are reported.
     let mut order = Vec::new();
     let mut stack = Vec::new();

@@ -353,10 +353,13 @@ impl Program {
 
     /// The blocks an instance of `id` contains: its base chain's, base-most first, then its own.
     pub fn expanded_children(&self, id: DeclId) -> Vec<DeclId> {
+        // A chain is at most as long as there are declarations; a longer walk is a cycle
+        // (reported as E0213 and cut by the resolver). No search per step: 10,000 derived
+        // types are 10,000 short walks, not a cubic scan.
         let mut chain = vec![id];
         let mut current = self.decl(id).base;
         while let Some(b) = current {
-            if chain.contains(&b) {
+            if b == id || chain.len() > self.decls.len() {
                 break;
             }
             chain.push(b);

@@ -57,6 +57,11 @@ pub(super) struct Resolver<'a> {
     pub(super) by_key: HashMap<String, FileIdx>,
     pub(super) program: Program,
     pub(super) consts: HashMap<(FileIdx, usize), ConstState>,
+    /// Each block's named children by name, and its nameless ones by kind: a duplicate is
+    /// found by lookup, not by scanning the siblings (100,000 siblings were quadratic).
+    pub(super) children_by_name: HashMap<(DeclId, String), DeclId>,
+    /// Each block's nameless children (sub-records) by kind.
+    pub(super) children_by_kind: HashMap<(DeclId, crate::schema::Kind), DeclId>,
 }
 
 pub(super) fn line_of(text: &str, offset: u32) -> usize {
