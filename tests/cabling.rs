@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 fn options(out: &Path) -> BuildOptions {
-    BuildOptions { out: out.to_path_buf(), parts: Part::ALL.to_vec(), force: false }
+    BuildOptions { out: out.to_path_buf(), parts: Part::ALL.to_vec(), force: false, emit: Default::default() }
 }
 
 /// Every file under `dir` (relative path → bytes).

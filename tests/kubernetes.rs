@@ -14,7 +14,7 @@ fn build_k8s(spec: &str, out: &Path) {
     let spec = Path::new(spec);
     let checked = fabric_cli::check_file(spec).unwrap();
     assert!(!checked.has_errors(), "{}", fabric_cli::render_human(&checked.db, &checked.diagnostics, false));
-    let options = BuildOptions { out: out.to_path_buf(), parts: vec![Part::K8s], force: false };
+    let options = BuildOptions { out: out.to_path_buf(), parts: vec![Part::K8s], force: false, emit: Default::default() };
     build(&checked, spec, &options, &|_| Ok(())).unwrap();
 }
 

@@ -17,7 +17,7 @@ fn build_spec(spec: &str) -> (tempfile::TempDir, PathBuf, fabric_cli::Checked) {
     let out = scratch.path().join("out");
     let checked = fabric_cli::check_file(Path::new(spec)).unwrap();
     assert!(!checked.has_errors(), "{spec} has errors");
-    let options = BuildOptions { out: out.clone(), parts: Part::ALL.to_vec(), force: false };
+    let options = BuildOptions { out: out.clone(), parts: Part::ALL.to_vec(), force: false, emit: Default::default() };
     build(&checked, Path::new(spec), &options, &|_| Ok(())).unwrap();
     (scratch, out, checked)
 }
@@ -222,4 +222,79 @@ fn ns3_one_way_delay_agrees_with_the_report() {
     assert!(error < 0.10, "ns-3 says {ns3_s} s, Fabric {fabric_s} s ({:.1} % apart)\n{stdout}", error * 100.0);
     // ns-3 adds only serialization (a 100-byte packet at 400-800 Gb/s per hop) to the model.
     assert!(ns3_s >= fabric_s, "ns-3 cannot be faster than the delays written: {ns3_s} < {fabric_s}");
+}
+
+/// W0805: a training job above the NPU limit is simulated on fewer data-parallel ranks, with
+/// its tensor and pipeline parallelism whole and a multiple of its expert parallelism; a
+/// higher limit keeps it whole. W0806: a service whose decode layout has pipeline
+/// parallelism gets no workload, and says why.
+#[test]
+fn workloads_reduced_or_left_out_say_so() {
+    let checked = fabric_cli::check_file(Path::new("../examples/campus.fabric")).unwrap();
+    let (db, project) = (&checked.db, checked.project);
+    let reduced = fabric_emit::sim_workload_diagnostics(db, project, &Default::default());
+    insta::assert_snapshot!("W0805-campus", fabric_cli::render_human(db, &reduced, false));
+    let whole = fabric_emit::sim_workload_diagnostics(db, project, &fabric_emit::Options { astra_max_npus: 10_000 });
+    assert!(whole.is_empty(), "9,216 GPUs fit a limit of 10,000");
+    let files = fabric_emit::artifacts_with(db, project, &[Part::Sim], &fabric_emit::Options { astra_max_npus: 10_000 });
+    assert_eq!(files.iter().filter(|f| f.starts_with("sim/astra-sim/workloads/post_train/workload.")).count(), 9216);
+
+    let text = std::fs::read_to_string("../examples/r1-h200.fabric").unwrap().replace(
+        "  placement = lab.b1.h1.r1.k1\n",
+        "  placement = lab.b1.h1.r1.k1\n  parallelism {\n    tp = 1\n    pp = 2\n    dp = 4\n    ep = 4\n  }\n",
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let spec = scratch.path().join("r1-pp.fabric");
+    std::fs::write(&spec, text).unwrap();
+    let checked = fabric_cli::check_file(&spec).unwrap();
+    let left_out = fabric_emit::sim_workload_diagnostics(&checked.db, checked.project, &Default::default());
+    assert_eq!(left_out.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(), ["W0806"], "{left_out:?}");
+    assert!(left_out[0].message.contains("pipeline parallelism (pp 2)"), "{}", left_out[0].message);
+    let files = fabric_emit::artifacts(&checked.db, checked.project, &[Part::Sim]);
+    assert!(!files.iter().any(|f| f.starts_with("sim/astra-sim/workloads/")), "no workload folder for the service");
+}
+
+/// The Chakra traces of a pipelined training step: each stage sends forward to the next
+/// and receives from the one before, then the reverse, with matching tags; the first stage
+/// only sends forward and the last only receives.
+#[test]
+fn pipeline_transfers_pair_up_between_neighbouring_stages() {
+    use fabric_emit::sim::chakra::{AttributeProto, Value};
+    let checked = fabric_cli::check_file(Path::new("../examples/campus.fabric")).unwrap();
+    let emitter_files = fabric_emit::artifacts(&checked.db, checked.project, &[Part::Sim]);
+    assert!(emitter_files.contains(&"sim/astra-sim/workloads/post_train/workload.0.et".to_string()));
+    let plan = fabric_core::sim_workloads::plan(
+        fabric_core::plant::plant(&checked.db, checked.project),
+        fabric_core::pipeline::budgets(&checked.db, checked.project),
+        4096,
+    );
+    let w = plan.workloads.iter().find(|w| w.name == "post_train").unwrap();
+    let pp = w.dimensions.iter().position(|d| d.level == "pp").expect("post_train is pipelined");
+    let stride: u32 = w.dimensions[..pp].iter().map(|d| d.npus).product();
+    let stages = w.dimensions[pp].npus;
+    let int = |a: &[AttributeProto], name: &str| {
+        a.iter().find(|x| x.name == name).and_then(|x| match x.value {
+            Some(Value::Int32(v)) => Some(i64::from(v)),
+            Some(Value::Int64(v)) => Some(v),
+            _ => None,
+        })
+    };
+    // (kind, src, dst, tag) of every transfer of a rank.
+    let transfers = |rank: u32| -> Vec<(i32, i64, i64, i64)> {
+        fabric_emit::sim::workloads::trace(w, rank)
+            .iter()
+            .filter(|n| n.r#type == 5 || n.r#type == 6)
+            .map(|n| (n.r#type, int(&n.attr, "comm_src").unwrap(), int(&n.attr, "comm_dst").unwrap(), int(&n.attr, "comm_tag").unwrap()))
+            .collect()
+    };
+    let (first, last, middle) = (transfers(0), transfers((stages - 1) * stride), transfers(stride));
+    assert!(!first.is_empty());
+    assert!(first.iter().all(|&(kind, src, dst, tag)| (kind == 5 && src == 0 && dst == i64::from(stride) && tag % 2 == 0)
+        || (kind == 6 && src == i64::from(stride) && dst == 0 && tag % 2 == 1)));
+    assert_eq!(first.len(), last.len());
+    assert_eq!(middle.len(), 2 * first.len(), "a middle stage sends and receives both ways");
+    // Every send of rank 0 has its receive on rank `stride` with the same tag.
+    for &(kind, src, dst, tag) in first.iter().filter(|t| t.0 == 5) {
+        assert!(middle.contains(&(6, src, dst, tag)), "unmatched send {kind} {src}->{dst} tag {tag}");
+    }
 }

@@ -24,7 +24,7 @@ const CORE_LAYERS: &[&[&str]] = &[
     &["plant"],
     &["network"],
     &["check", "inventory", "sim_graph"],
-    &["cluster", "scenario"],
+    &["cluster", "scenario", "sim_workloads"],
     &["pipeline"],
 ];
 

@@ -28,6 +28,8 @@ pub struct BuildOptions {
     pub parts: Vec<Part>,
     /// Replace a non-empty OUT that no build wrote.
     pub force: bool,
+    /// How artifacts are made (the ASTRA-sim workloads' NPU limit).
+    pub emit: emit::Options,
 }
 
 /// Why a build wrote nothing.
@@ -224,7 +226,7 @@ pub fn build(
             error: io::Error::other("no free name"),
         })?;
     let staging = Staging { path: staging_path };
-    let artifacts = emit::artifacts(&checked.db, checked.project, &options.parts);
+    let artifacts = emit::artifacts_with(&checked.db, checked.project, &options.parts, &options.emit);
     // The queries every emitter reads, computed once here rather than raced for.
     let _ = (fabric_core::pipeline::inventory(&checked.db, checked.project), fabric_core::pipeline::cluster(&checked.db, checked.project));
     if options.parts.contains(&emit::Part::Sim) {
@@ -252,7 +254,14 @@ pub fn build(
                             fs::create_dir_all(dir).map_err(io_err(format!("cannot create `{}`", dir.display())))?;
                         }
                         let mut file = fs::File::create(&path).map_err(io_err(format!("cannot create `{}`", path.display())))?;
-                        emit::write(&db, project, artifact, &mut file).map_err(io_err(format!("cannot write `{artifact}`")))?;
+                        emit::write_with(&db, project, artifact, &options.emit, &mut file)
+                            .map_err(io_err(format!("cannot write `{artifact}`")))?;
+                        #[cfg(unix)]
+                        if artifact.ends_with(".sh") {
+                            use std::os::unix::fs::PermissionsExt;
+                            file.set_permissions(fs::Permissions::from_mode(0o755))
+                                .map_err(io_err(format!("cannot write `{artifact}`")))?;
+                        }
                         file.sync_all().map_err(io_err(format!("cannot write `{artifact}`")))?;
                         Ok(file.metadata().map(|m| m.len()).unwrap_or(0))
                     });

@@ -69,6 +69,10 @@ enum Command {
         /// Replace OUT even if it is a folder no build wrote.
         #[arg(long)]
         force: bool,
+        /// The most NPUs an ASTRA-sim workload simulates; a larger training job is
+        /// simulated on fewer data-parallel ranks (W0805).
+        #[arg(long, value_name = "N", default_value_t = fabric_core::sim_workloads::DEFAULT_MAX_NPUS, value_parser = clap::value_parser!(u32).range(1..))]
+        astra_max_npus: u32,
     },
     /// Compare what two specs build: instances, racks, switches and cables added or removed,
     /// power at every level, each service's and training job's figures, Kubernetes objects.
@@ -188,14 +192,15 @@ fn run(cli: Cli, color: bool) -> miette::Result<ExitCode> {
         Command::Check { files, format, fail } => check(&files, format, &fail, color),
         Command::Report { file, format } => report(&file, format, color),
         Command::Diff { old, new, format } => diff(&old, &new, format, color),
-        Command::Build { file, out, emit, force } => {
+        Command::Build { file, out, emit, force, astra_max_npus } => {
             let mut parts: Vec<fabric_emit::Part> = emit.iter().map(|e| e.part()).collect();
             if parts.is_empty() {
                 parts = fabric_emit::Part::ALL.to_vec();
             }
             parts.sort();
             parts.dedup();
-            build(&file, fabric_cli::build::BuildOptions { out, parts, force }, color)
+            let emit = fabric_emit::Options { astra_max_npus };
+            build(&file, fabric_cli::build::BuildOptions { out, parts, force, emit }, color)
         }
         Command::Fmt { files, check } => fmt(&files, check, color),
         Command::Lsp => {
@@ -394,6 +399,10 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
     if options.parts.contains(&fabric_emit::Part::Sim) {
         let export = fabric_core::pipeline::sim_graph(&checked.db, checked.project).diagnostics.clone();
         checked.diagnostics.extend(export);
+        if !checked.has_errors() {
+            let workloads = fabric_emit::sim_workload_diagnostics(&checked.db, checked.project, &options.emit);
+            checked.diagnostics.extend(workloads);
+        }
     }
     let rendered = fabric_cli::render_human(&checked.db, &checked.diagnostics, color);
     if checked.has_errors() {
@@ -404,7 +413,7 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
         writeln!(err, "error: `{}` has {}; nothing was written", path.display(), plural(errors, "error")).into_diagnostic()?;
         return Ok(ExitCode::from(1));
     }
-    bar.set_length(fabric_emit::artifacts(&checked.db, checked.project, &options.parts).len() as u64 + 1);
+    bar.set_length(fabric_emit::artifacts_with(&checked.db, checked.project, &options.parts, &options.emit).len() as u64 + 1);
     let outcome = fabric_cli::build::build(&checked, path, &options, &|artifact| {
         bar.set_message(if artifact.is_empty() { "moving into place".to_string() } else { format!("writing {artifact}") });
         bar.inc(1);

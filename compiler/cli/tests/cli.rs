@@ -122,7 +122,16 @@ fn build_writes_the_tree_and_keeps_to_the_overwrite_rules() {
     let out_arg = out.to_string_lossy().into_owned();
     let (code, stdout, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out_arg]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 25 files"), "{stdout}");
+    assert!(stdout.starts_with("ok: examples/pod.fabric: wrote 37 files"), "{stdout}");
+    // The ASTRA-sim workload of the service: its files, one trace per NPU, and an executable run.sh.
+    assert!(out.join("sim/astra-sim/workloads/assistant/network.yml").is_file());
+    assert!((0..8).all(|r| out.join(format!("sim/astra-sim/workloads/assistant/workload.{r}.et")).is_file()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("sim/astra-sim/run.sh")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "run.sh is executable");
+    }
     assert!(out.join("k8s/assistant.yaml").is_file() && out.join("k8s/kustomization.yaml").is_file());
     assert!(out.join("report.json").is_file() && out.join("report.html").is_file() && out.join("cabling/cables.csv").is_file());
     // Rebuilding over an earlier build needs no --force, and gives the same bytes.

@@ -136,6 +136,8 @@ registry! {
     E0803: "replica cannot be split into equal pods",
     W0804: "ASTRA-sim export covers part of the plant",
     E0805: "names collide in NetBox or Kubernetes",
+    W0805: "ASTRA-sim workload reduced",
+    W0806: "no ASTRA-sim workload",
     E0901: "file too large",
     E0902: "too many instances",
     E0903: "brackets nested too deeply",

@@ -33,6 +33,7 @@ pub mod resolve;
 pub mod scenario;
 pub mod schema;
 pub mod sim_graph;
+pub mod sim_workloads;
 pub mod source;
 pub mod stdlib;
 pub mod units;

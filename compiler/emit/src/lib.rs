@@ -59,8 +59,26 @@ pub const ARTIFACTS: &[(&str, Option<Part>)] = &[
     ("cabling/plan.json", Some(Part::Cabling)),
 ];
 
+/// How artifacts are made, where a build may choose.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Options {
+    /// The most NPUs an ASTRA-sim workload simulates (W0805 above it).
+    pub astra_max_npus: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { astra_max_npus: fabric_core::sim_workloads::DEFAULT_MAX_NPUS }
+    }
+}
+
 /// The files a build of `parts` writes for a checked spec, relative to OUT, in writing order.
 pub fn artifacts(db: &dyn salsa::Database, project: Project, parts: &[Part]) -> Vec<String> {
+    artifacts_with(db, project, parts, &Options::default())
+}
+
+/// [`artifacts`] with `options`.
+pub fn artifacts_with(db: &dyn salsa::Database, project: Project, parts: &[Part], options: &Options) -> Vec<String> {
     let mut files: Vec<String> =
         ARTIFACTS.iter().filter(|(_, part)| part.is_none_or(|p| parts.contains(&p))).map(|(path, _)| path.to_string()).collect();
     if parts.contains(&Part::K8s) {
@@ -68,12 +86,29 @@ pub fn artifacts(db: &dyn salsa::Database, project: Project, parts: &[Part]) -> 
     }
     if parts.contains(&Part::Sim) {
         files.extend(sim::FILES.iter().map(|f| f.to_string()));
+        files.extend(sim_emitter(db, project, options).workload_files());
     }
     files
 }
 
-/// Writes the artifact at `path` (one of [`ARTIFACTS`]) of a checked spec to `out`.
+fn sim_emitter<'a>(db: &'a dyn salsa::Database, project: Project, options: &Options) -> sim::SimEmitter<'a> {
+    let spec = project.entry(db).display_path(db).clone();
+    let graph = fabric_core::pipeline::sim_graph(db, project);
+    sim::SimEmitter::new(plant(db, project), network(db, project), graph, budgets(db, project), spec).with_max_npus(options.astra_max_npus)
+}
+
+/// The ASTRA-sim workloads a build writes, and what could not be made (W0805, W0806).
+pub fn sim_workload_diagnostics(db: &dyn salsa::Database, project: Project, options: &Options) -> Vec<fabric_core::diagnostic::Diagnostic> {
+    sim_emitter(db, project, options).workloads().diagnostics.clone()
+}
+
+/// Writes the artifact at `path` (one of [`artifacts`]) of a checked spec to `out`.
 pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut dyn Write) -> io::Result<()> {
+    write_with(db, project, path, &Options::default(), out)
+}
+
+/// [`write`] with `options`.
+pub fn write_with(db: &dyn salsa::Database, project: Project, path: &str, options: &Options, out: &mut dyn Write) -> io::Result<()> {
     if path == "report.json" {
         let report = report::build(db, project);
         let mut out = io::BufWriter::new(out);
@@ -94,11 +129,8 @@ pub fn write(db: &dyn salsa::Database, project: Project, path: &str, out: &mut d
     }
     let net = network(db, project);
     if path.starts_with("sim/") {
-        let spec = project.entry(db).display_path(db).clone();
-        let graph = fabric_core::pipeline::sim_graph(db, project);
-        let budgets = budgets(db, project);
         let mut out = io::BufWriter::new(out);
-        sim::SimEmitter::new(plant, net, graph, budgets, spec).write(path, &mut out)?;
+        sim_emitter(db, project, options).write(path, &mut out)?;
         return out.flush();
     }
     let inv = inventory(db, project);

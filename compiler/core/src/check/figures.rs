@@ -2,9 +2,10 @@
 //! the SLO model's estimates per service, and the diagnostics. `fabric report` and the
 //! emitters read these and never re-derive them.
 
+use super::slo::model::DecodeWork;
 use super::slo::model::Parallelism;
 use super::slo::plan::{Operating, Targets};
-use super::training::model::{TrainLayout, TrainMemory, TrainStep};
+use super::training::model::{TrainHardware, TrainLayout, TrainMemory, TrainModel, TrainRun, TrainStep};
 use crate::diagnostic::Diagnostic;
 use crate::plant::InstanceId;
 
@@ -78,6 +79,18 @@ pub struct PowerBudget {
     pub annual_energy_j: Option<f64>,
 }
 
+/// The figures a job's step is charged on: enough to recompute it at another layout (a
+/// simulator workload reduced to fewer data-parallel ranks).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainInputs {
+    /// The model trained.
+    pub model: TrainModel,
+    /// The run.
+    pub run: TrainRun,
+    /// One GPU and the links of the job.
+    pub hardware: TrainHardware,
+}
+
 /// What the training model found for one job.
 #[derive(Clone, PartialEq, Debug)]
 pub struct TrainingEstimate {
@@ -95,6 +108,8 @@ pub struct TrainingEstimate {
     pub memory: Option<TrainMemory>,
     /// One step at that layout.
     pub step: Option<TrainStep>,
+    /// What the step was charged on (model, run, hardware), for simulator workloads.
+    pub inputs: Option<TrainInputs>,
     /// Tokens per second.
     pub tokens_per_s: Option<f64>,
     /// Model FLOP/s per GPU.
@@ -163,6 +178,9 @@ pub struct Estimate {
     pub interconnect: &'static str,
     /// The service as laid out, where it fits.
     pub operating: Option<Operating>,
+    /// One decode step of one decode replica at the operating batch, as a simulator
+    /// replays it (docs/simulation.md, "Workloads").
+    pub decode_work: Option<DecodeWork>,
     /// Tokens per second the load asks for.
     pub demand_tokens_per_s: f64,
     /// Energy per token on the SLO's basis (IT, or facility with PUE), joules.

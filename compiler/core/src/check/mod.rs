@@ -11,7 +11,9 @@ pub mod power;
 pub mod slo;
 pub mod training;
 
-pub use figures::{BatchPoint, Budgets, LatencyFigure, PoolFigures, ScalingPoint, TrainingEstimate, Unchanged};
+pub use figures::{
+    BatchPoint, Budgets, LatencyFigure, PoolFigures, ScalingPoint, ServiceEstimate, TrainInputs, TrainingEstimate, Unchanged,
+};
 
 use crate::network::Network;
 use crate::network::route::{RouteTable, Router};

@@ -161,3 +161,34 @@ pub fn write_trace(out: &mut dyn Write, nodes: &[Node]) -> io::Result<()> {
     }
     out.write_all(&buf)
 }
+
+impl Node {
+    /// A point-to-point send of `bytes` from `src` to `dst` (ranks), matched by `tag`.
+    pub fn send(id: u64, name: &str, src: u32, dst: u32, tag: i32, bytes: u64, deps: Vec<u64>) -> Node {
+        Node::point_to_point(NodeType::CommSend, id, name, src, dst, tag, bytes, deps)
+    }
+
+    /// The receive matching [`Node::send`].
+    pub fn recv(id: u64, name: &str, src: u32, dst: u32, tag: i32, bytes: u64, deps: Vec<u64>) -> Node {
+        Node::point_to_point(NodeType::CommRecv, id, name, src, dst, tag, bytes, deps)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn point_to_point(kind: NodeType, id: u64, name: &str, src: u32, dst: u32, tag: i32, bytes: u64, deps: Vec<u64>) -> Node {
+        Node {
+            id,
+            name: name.to_string(),
+            r#type: kind as i32,
+            ctrl_deps: Vec::new(),
+            data_deps: deps,
+            duration_micros: 0,
+            attr: vec![
+                attr("is_cpu_op", Value::Bool(false)),
+                attr("comm_src", Value::Int32(src as i32)),
+                attr("comm_dst", Value::Int32(dst as i32)),
+                attr("comm_tag", Value::Int32(tag)),
+                attr("comm_size", Value::Int64(bytes as i64)),
+            ],
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod chakra;
 mod emitter;
 mod ns3;
 mod scenario;
+pub mod workloads;
 
 pub use emitter::{FILES, SCENARIO_FORMAT, SimEmitter};
 pub use scenario::*;
@@ -30,6 +31,9 @@ impl SimEmitter<'_> {
             "sim/ns3/topology.txt" => self.write_ns3(out),
             "sim/ns3/nodes.csv" => self.write_ns3_nodes(out),
             "sim/ns3/links.csv" => self.write_ns3_links(out),
+            other if other.starts_with("sim/astra-sim/workloads") || other == "sim/astra-sim/run.sh" => {
+                self.write_workload_file(&other["sim/astra-sim/".len()..], out)
+            }
             other => Err(io::Error::new(io::ErrorKind::NotFound, format!("no artifact `{other}`"))),
         }
     }

@@ -165,6 +165,7 @@ impl Service<'_> {
             max_batch: fit.max_batch.saturating_mul(decode.layout.dp),
             interconnect: kind,
             operating: None,
+            decode_work: None,
             demand_tokens_per_s: load.demand_tokens_per_s(),
             energy_per_token_j: None,
             energy_basis: if facility { "facility" } else { "it" },
@@ -215,6 +216,7 @@ impl Service<'_> {
             diagnostics.push(diagnostic);
         }
         estimate.operating = Some(op);
+        estimate.decode_work = Some(decode.work(f64::from(op.batch), &load));
         estimate.energy_per_token_j = Some(op.energy_per_token_j * pue);
         estimate.batch_curve = batch_curve(&layout, counts, fit.max_batch, op.batch, &load);
         estimate.reasoning_scaling = [1.0, 2.0, 4.0]

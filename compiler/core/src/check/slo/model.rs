@@ -260,6 +260,36 @@ pub struct StepTime {
     pub experts_touched: f64,
 }
 
+/// One decode step of one GPU as a simulator replays it: the time [`Pool::step`] charges
+/// and the traffic behind its communication, per layer of the GPU's pipeline stage. Bytes
+/// are each GPU's buffer as ASTRA-sim's collectives take it (`comm_size`).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct DecodeWork {
+    /// The step as the model charges it.
+    pub time: StepTime,
+    /// Layers of one pipeline stage.
+    pub layers: f64,
+    /// max(memory, compute) of the whole step.
+    pub busy_s: f64,
+    /// Each tensor-parallel all-reduce (two per layer); 0 without tensor parallelism.
+    pub tp_all_reduce_bytes: f64,
+    /// Each GPU's expert dispatch buffer per layer (FP8); 0 without expert parallelism.
+    pub ep_dispatch_bytes: f64,
+    /// Each GPU's expert combine buffer per layer (BF16).
+    pub ep_combine_bytes: f64,
+    /// Share of the all-to-all traffic the model hides behind computation:
+    /// min(overlap, overlap × busy / all-to-all time).
+    pub ep_hidden_share: f64,
+    /// Each pipeline send; 0 without pipeline parallelism.
+    pub pp_send_bytes: f64,
+    /// The fixed latency the model charges each collective inside an NVLink domain.
+    pub collective_latency_s: f64,
+    /// The replica's layout.
+    pub layout: Parallelism,
+    /// The links the replica's GPUs cross.
+    pub links: Links,
+}
+
 /// The parts of one request's prefill.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub struct PrefillTime {
@@ -388,6 +418,12 @@ impl Pool {
     ///   per layer, pipeline sends;
     /// - a fixed cost per layer.
     pub fn step(&self, batch: f64, load: &Load) -> StepTime {
+        self.work(batch, load).time
+    }
+
+    /// One decode step at `batch` as [`Pool::step`] charges it, with the traffic behind its
+    /// communication: what a simulator replays (docs/simulation.md, "Workloads").
+    pub fn work(&self, batch: f64, load: &Load) -> DecodeWork {
         let m = &self.model;
         let tokens = batch * self.speculation.processed();
         let context = load.mean_decode_context();
@@ -405,14 +441,15 @@ impl Pool {
         let activations = tokens * m.hidden_size * ACTIVATION_BYTES;
         let layers_here = m.layers / self.pp();
         let tp_s = 2.0 * layers_here * self.tp_all_reduce_s(activations);
-        let (ep_bw, ep_latency) = self.ep_all_to_all_s(tokens / self.tp());
+        let ep_tokens = tokens / self.tp();
+        let (ep_bw, ep_latency) = self.ep_all_to_all_s(ep_tokens);
         let (ep_s, ep_latency_s) = (layers_here * ep_bw, layers_here * ep_latency);
         let busy = memory_s.max(compute_s);
         let ep_exposed = (ep_s - EP_OVERLAP * busy).max(ep_s * (1.0 - EP_OVERLAP)) + ep_latency_s;
         let comm_s = tp_s + ep_exposed + self.pp_send_s(activations);
         let overhead_s = m.layers * LAYER_OVERHEAD_S;
         let total_s = busy + comm_s + overhead_s;
-        StepTime {
+        let time = StepTime {
             memory_s,
             compute_s,
             comm_s,
@@ -420,6 +457,24 @@ impl Pool {
             total_s,
             per_token_s: total_s / self.speculation.accepted(),
             experts_touched: touched,
+        };
+        let tp = self.layout.tp > 1 && self.links.nvlink_bw > 0.0;
+        let ep = m.is_moe() && self.layout.ep > 1;
+        // Each GPU's all-to-all buffer: a token's hidden state to each of its k experts, its
+        // own share included (a simulator sends (ep − 1)/ep of it away).
+        let ep_buffer = ep_tokens * m.experts_per_token * m.hidden_size;
+        DecodeWork {
+            time,
+            layers: layers_here,
+            busy_s: busy,
+            tp_all_reduce_bytes: if tp { activations } else { 0.0 },
+            ep_dispatch_bytes: if ep { ep_buffer * DISPATCH_BYTES } else { 0.0 },
+            ep_combine_bytes: if ep { ep_buffer * ACTIVATION_BYTES } else { 0.0 },
+            ep_hidden_share: if ep && ep_s > 0.0 { (EP_OVERLAP * busy / ep_s).min(EP_OVERLAP) } else { 0.0 },
+            pp_send_bytes: if self.layout.pp > 1 { activations } else { 0.0 },
+            collective_latency_s: COLLECTIVE_LATENCY_S,
+            layout: self.layout,
+            links: self.links,
         }
     }
 

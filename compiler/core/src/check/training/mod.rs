@@ -281,6 +281,7 @@ impl<'a> Job<'a> {
             chosen: false,
             memory: None,
             step: None,
+            inputs: None,
             tokens_per_s: None,
             flops_per_gpu: None,
             mfu: None,
@@ -356,6 +357,7 @@ impl<'a> Job<'a> {
         }
         let step = model::step(&model, &layout, &run, &hw);
         out.step = Some(step);
+        out.inputs = Some(super::figures::TrainInputs { model, run, hardware: hw });
         let tokens_per_s = run.global_batch * run.sequence / step.total_s;
         let flops_per_gpu = step.model_flops / step.total_s / gpus.max(1) as f64;
         let time = run.tokens / tokens_per_s;

@@ -294,20 +294,99 @@ pub fn step(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &Train
         0.0
     };
     let dp_total = within + across;
-    let dp_s = (dp_total - DP_OVERLAP * compute_s).max(dp_total * (1.0 - DP_OVERLAP));
     // Experts: dispatch and combine forward and backward of each token's hidden state to k
     // experts, (ep − 1)/ep of them away, over the NIC share.
     let ep = f64::from(layout.ep);
-    let ep_s = if model.routed_params() > 0.0 && layout.ep > 1 && hw.nic_bw > 0.0 {
+    let ep_total = if model.routed_params() > 0.0 && layout.ep > 1 && hw.nic_bw > 0.0 {
         let per_gpu_tokens = tokens / gpus;
         let bytes = 4.0 * per_gpu_tokens * model.experts_per_token * model.hidden_size * WEIGHT_BYTES * (ep - 1.0) / ep * model.layers;
-        let time = bytes / hw.nic_bw;
-        (time - DP_OVERLAP * compute_s).max(time * (1.0 - DP_OVERLAP))
+        bytes / hw.nic_bw
     } else {
         0.0
     };
+    // Gradient and expert traffic share the NICs, so they share the computation they hide
+    // behind: together at most DP_OVERLAP of the compute, and at least 1 − DP_OVERLAP of
+    // each stays exposed (ASTRA-sim, replaying one GPU's traffic in turn, showed the two
+    // hidden separately overlapped the same computation twice: docs/simulation.md).
+    let nic_total = dp_total + ep_total;
+    let nic_exposed = (nic_total - DP_OVERLAP * compute_s).max(nic_total * (1.0 - DP_OVERLAP));
+    let (dp_s, ep_s) = if nic_total > 0.0 { (nic_exposed * dp_total / nic_total, nic_exposed * ep_total / nic_total) } else { (0.0, 0.0) };
     let total_s = compute_s + bubble_s + tp_s + pp_s + dp_s + ep_s;
     TrainStep { model_flops, compute_s, bubble_s, tp_s, pp_s, dp_s, ep_s, total_s, cross_building_bytes }
+}
+
+/// One training step of one GPU as a simulator replays it: the time [`step`] charges and
+/// the traffic behind its communication, each kind grouped over the step (the model charges
+/// bandwidth, not a latency per collective, for all but the pipeline sends). Bytes are each
+/// GPU's buffer as ASTRA-sim's collectives take it (`comm_size`).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct TrainWork {
+    /// The step as the model charges it.
+    pub step: TrainStep,
+    /// The layout.
+    pub layout: TrainLayout,
+    /// Computation and the pipeline bubble.
+    pub compute_s: f64,
+    /// Every tensor-parallel all-reduce of the step together (4 per layer per micro-batch).
+    pub tp_all_reduce_bytes: f64,
+    /// Share of the tensor-parallel traffic the model hides behind computation.
+    pub tp_hidden_share: f64,
+    /// The pipeline sends of the step in one direction (vp × micro-batches of them).
+    pub pp_send_bytes: f64,
+    /// Pipeline sends per direction.
+    pub pp_sends: f64,
+    /// The gradients all-reduced over data parallelism (reduce-scatter and all-gather).
+    pub dp_all_reduce_bytes: f64,
+    /// Share of the data-parallel traffic hidden behind computation.
+    pub dp_hidden_share: f64,
+    /// Every expert dispatch and combine of the step together.
+    pub ep_all_to_all_bytes: f64,
+    /// Share of the expert traffic hidden behind computation.
+    pub ep_hidden_share: f64,
+    /// The hardware figures the step was charged on.
+    pub hardware: TrainHardware,
+}
+
+/// [`step`] at `layout`, with the traffic behind it (see [`TrainWork`]).
+pub fn work(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &TrainHardware) -> TrainWork {
+    let step = step(model, layout, run, hw);
+    let tokens = run.global_batch * run.sequence;
+    let micro_batches = (run.global_batch / f64::from(layout.dp.max(1))).max(1.0);
+    let activation_bytes = run.sequence / f64::from(layout.cp.max(1)) * model.hidden_size * WEIGHT_BYTES;
+    let tp_all_reduce_bytes = if layout.tp > 1 && hw.nvlink_bw > 0.0 {
+        4.0 * model.layers / f64::from(layout.pp) * micro_batches * activation_bytes
+    } else {
+        0.0
+    };
+    let pp_sends = if layout.pp > 1 { f64::from(layout.vp.max(1)) * micro_batches } else { 0.0 };
+    let dp_all_reduce_bytes = if layout.dp > 1 && hw.nic_bw > 0.0 { params_per_gpu(model, layout) * WEIGHT_BYTES } else { 0.0 };
+    let dp = f64::from(layout.dp);
+    let dp_time = if dp_all_reduce_bytes > 0.0 { 2.0 * (dp - 1.0) / dp * dp_all_reduce_bytes / hw.nic_bw } else { 0.0 };
+    let ep = f64::from(layout.ep);
+    let ep_all_to_all_bytes = if model.routed_params() > 0.0 && layout.ep > 1 && hw.nic_bw > 0.0 {
+        4.0 * tokens / layout.gpus() as f64 * model.experts_per_token * model.hidden_size * WEIGHT_BYTES * model.layers
+    } else {
+        0.0
+    };
+    let ep_time = ep_all_to_all_bytes * (ep - 1.0) / ep.max(1.0) / hw.nic_bw;
+    // The NIC traffic's hidden share, as `step` charges it: one budget for both kinds.
+    let nic_time = dp_time + ep_time;
+    let nic_hidden = if nic_time > 0.0 { (DP_OVERLAP * step.compute_s / nic_time).min(DP_OVERLAP) } else { 0.0 };
+    let hidden = |time: f64| if time > 0.0 { nic_hidden } else { 0.0 };
+    TrainWork {
+        step,
+        layout: *layout,
+        compute_s: step.compute_s + step.bubble_s,
+        tp_all_reduce_bytes,
+        tp_hidden_share: if tp_all_reduce_bytes > 0.0 { TP_OVERLAP } else { 0.0 },
+        pp_send_bytes: pp_sends * activation_bytes,
+        pp_sends,
+        dp_all_reduce_bytes,
+        dp_hidden_share: hidden(dp_time),
+        ep_all_to_all_bytes,
+        ep_hidden_share: hidden(ep_time),
+        hardware: *hw,
+    }
 }
 
 /// What is wrong with a layout for `gpus` GPUs, if anything: its degrees must multiply to
