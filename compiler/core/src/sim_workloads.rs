@@ -260,6 +260,15 @@ fn decode(service: &ServiceEstimate, work: &DecodeWork) -> Result<Workload, Stri
     }
     let links = work.links;
     let gpus = l.gpus();
+    if gpus <= 1 {
+        return Err("its decode replica is one GPU, with no communication to simulate".to_string());
+    }
+    if l.ep > 1 && l.ep != gpus && l.ep != gpus / l.tp.max(1) {
+        return Err(format!(
+            "its experts span {} of a replica's {} GPUs, neither the whole replica nor its data-parallel ranks, which the workload's dimensions cannot express",
+            l.ep, gpus
+        ));
+    }
     let inside = links.domain_gpus >= f64::from(gpus);
     let mut dimensions = Vec::new();
     if l.tp > 1 {
@@ -348,6 +357,12 @@ fn training(plant: &Plant, job: &TrainingEstimate, max_npus: u32, diagnostics: &
     if layout.cp > 1 {
         return Err(format!("its layout has context parallelism (cp {}), which the workload does not model yet", layout.cp));
     }
+    if inputs.hardware.buildings > 1.0 {
+        return Err(format!("it spans {} buildings, and the workload has no dimension for the campus link yet", inputs.hardware.buildings));
+    }
+    if layout.gpus() <= 1 {
+        return Err("it runs on one GPU, with no communication to simulate".to_string());
+    }
     let copy = u64::from(layout.tp) * u64::from(layout.pp);
     let ep = u64::from(layout.ep.max(1));
     let mut reduced = layout;
@@ -418,7 +433,7 @@ fn training(plant: &Plant, job: &TrainingEstimate, max_npus: u32, diagnostics: &
         // At most MAX_PIPELINE_TRANSFERS per direction, the sends grouped evenly: the model
         // charges their bytes and one latency each, and a latency of under a microsecond
         // per merged send is far below the step's resolution.
-        let transfers = work.pp_sends.clamp(1.0, MAX_PIPELINE_TRANSFERS);
+        let transfers = work.pp_sends.floor().clamp(1.0, MAX_PIPELINE_TRANSFERS);
         let bytes = work.pp_send_bytes / transfers;
         for forward in [true, false] {
             for index in 0..transfers as u32 {
@@ -461,7 +476,7 @@ fn training(plant: &Plant, job: &TrainingEstimate, max_npus: u32, diagnostics: &
                 label(plant, job.instance, "gpus", format!("more than {} NPUs", group_thousands(u128::from(max_npus)))),
             )
             .with_note(line)
-            .with_help("`fabric build --astra-max-npus N` sets the limit; the reduced step differs from the full one only in the data-parallel ring's (dp - 1)/dp"),
+            .with_help("`fabric build --astra-max-npus N` sets the limit; workloads.json gives the compiler's figure for both steps"),
         );
     }
     Ok(Workload {

@@ -163,7 +163,8 @@ run() {{
     /finished, [0-9]+ cycles/ {{ n++; split($0, a, "finished, "); split(a[2], b, " "); if (b[1] + 0 > max) max = b[1] + 0 }}
     END {{
       if (n != npus) {{ printf "%s: %d of %d NPUs finished\n", name, n, npus > "/dev/stderr"; exit 1 }}
-      s = max * 1e-9; printf "%-24s %8d %14.6f %14.6f %+8.2f%%\n", name, npus, s, est, 100 * (s / est - 1)
+      s = max * 1e-9; d = est > 0 ? sprintf("%+8.2f%%", 100 * (s / est - 1)) : "       -"
+      printf "%-24s %8d %14.6f %14.6f %s\n", name, npus, s, est, d
     }}' <<<"$log" || status=1
 }}
 "#,

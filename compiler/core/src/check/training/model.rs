@@ -370,7 +370,13 @@ pub fn work(model: &TrainModel, layout: &TrainLayout, run: &TrainRun, hw: &Train
     };
     let ep_time = ep_all_to_all_bytes * (ep - 1.0) / ep.max(1.0) / hw.nic_bw;
     // The NIC traffic's hidden share, as `step` charges it: one budget for both kinds.
-    let nic_time = dp_time + ep_time;
+    // Campus traffic joins the gradients' time where the job spans buildings, as in `step`.
+    let across = if step.cross_building_bytes > 0.0 && hw.campus_bw.is_finite() && hw.campus_bw > 0.0 {
+        step.cross_building_bytes / hw.campus_bw + 2.0 * hw.net_latency_s
+    } else {
+        0.0
+    };
+    let nic_time = dp_time + across + ep_time;
     let nic_hidden = if nic_time > 0.0 { (DP_OVERLAP * step.compute_s / nic_time).min(DP_OVERLAP) } else { 0.0 };
     let hidden = |time: f64| if time > 0.0 { nic_hidden } else { 0.0 };
     TrainWork {
