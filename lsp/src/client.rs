@@ -57,6 +57,12 @@ impl Client {
         self.stdin.flush().expect("flush");
     }
 
+    /// Writes `bytes` to the server as they are, framing and all.
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
     /// Sends a notification.
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));

@@ -26,8 +26,7 @@ use workspace::{Workspace, uri_key};
 /// How long diagnostics wait for the next keystroke before they are computed.
 pub const DEBOUNCE: Duration = Duration::from_millis(60);
 
-/// The largest message the server reads (a 50 MB document and its JSON escaping fit).
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+pub use transport::MAX_MESSAGE_BYTES;
 
 /// Serves LSP on stdin and stdout until the client exits.
 pub fn run() -> std::io::Result<()> {
@@ -35,70 +34,20 @@ pub fn run() -> std::io::Result<()> {
     runtime.block_on(async {
         let (service, socket) = LspService::new(Backend::new);
         let (reader, writer) = tokio::io::duplex(1 << 16);
-        tokio::spawn(screen(tokio::io::stdin(), writer));
-        Server::new(reader, tokio::io::stdout(), socket).serve(service).await;
+        let (server_out, server_out_reader) = tokio::io::duplex(1 << 16);
+        let stdout: transport::Output = Arc::new(tokio::sync::Mutex::new(Box::new(tokio::io::stdout())));
+        tokio::spawn(transport::screen(tokio::io::stdin(), writer, stdout.clone()));
+        let forward = tokio::spawn(transport::forward(server_out_reader, stdout));
+        Server::new(reader, server_out, socket).serve(service).await;
+        // The server's last answers are still on their way to stdout.
+        let _ = forward.await;
     });
     // The stdin reader may sit in a blocking read the runtime cannot cancel: do not wait for it.
     runtime.shutdown_background();
     Ok(())
 }
 
-/// Passes the client's messages on, dropping each one that is not JSON (or too large, or
-/// without a `Content-Length`): tower-lsp-server stops reading at the first message it
-/// cannot decode, and one bad message must not end the session. What is dropped is logged
-/// on stderr.
-async fn screen(input: impl tokio::io::AsyncRead + Unpin, mut output: impl tokio::io::AsyncWrite + Unpin) {
-    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-    let mut input = BufReader::new(input);
-    loop {
-        let mut length: Option<usize> = None;
-        let mut headers = 0usize;
-        loop {
-            let mut line = String::new();
-            match input.read_line(&mut line).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                if headers > 0 {
-                    break;
-                }
-                continue;
-            }
-            headers += 1;
-            if let Some((name, value)) = line.split_once(':')
-                && name.trim().eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().ok();
-            }
-        }
-        let Some(length) = length else {
-            eprintln!("fabric lsp: dropped a message without a valid Content-Length");
-            continue;
-        };
-        if length > MAX_MESSAGE_BYTES {
-            eprintln!("fabric lsp: dropped a message of {length} bytes (the limit is {MAX_MESSAGE_BYTES})");
-            let mut rest = (&mut input).take(length as u64);
-            if tokio::io::copy(&mut rest, &mut tokio::io::sink()).await.is_err() {
-                return;
-            }
-            continue;
-        }
-        let mut body = vec![0u8; length];
-        if input.read_exact(&mut body).await.is_err() {
-            return;
-        }
-        if serde_json::from_slice::<serde_json::Value>(&body).map(|v| v.is_object()).unwrap_or(false) {
-            let header = format!("Content-Length: {length}\r\n\r\n");
-            if output.write_all(header.as_bytes()).await.is_err() || output.write_all(&body).await.is_err() {
-                return;
-            }
-        } else {
-            eprintln!("fabric lsp: dropped a message that is not a JSON object ({length} bytes)");
-        }
-    }
-}
+pub mod transport;
 
 /// The server.
 pub struct Backend {

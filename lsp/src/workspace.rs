@@ -18,6 +18,52 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 /// Most `.fabric` files of the workspace folder loaded for references and rename.
 const MAX_WORKSPACE_FILES: usize = 2_000;
 
+/// The most folders a workspace walk opens (a workspace at `/` would otherwise walk the
+/// whole machine, /proc included).
+const MAX_WORKSPACE_DIRS: usize = 10_000;
+
+/// The `.fabric` files under `root`, in a bounded walk: each folder is entered once by its
+/// real path (a symlink back to an ancestor is not followed again), hidden folders,
+/// `target` and `node_modules` are skipped, and the walk stops at [`MAX_WORKSPACE_FILES`]
+/// files or [`MAX_WORKSPACE_DIRS`] folders.
+pub fn workspace_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    let mut opened = 0usize;
+    while let Some(dir) = stack.pop() {
+        let Ok(real) = std::fs::canonicalize(&dir) else { continue };
+        if !seen.insert(real) {
+            continue;
+        }
+        opened += 1;
+        if opened > MAX_WORKSPACE_DIRS {
+            break;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        // Depth first in name order: push in reverse so the first name is walked first.
+        let mut subdirs = Vec::new();
+        for path in entries {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            if path.is_dir() {
+                subdirs.push(path);
+            } else if name.ends_with(".fabric") {
+                if files.len() >= MAX_WORKSPACE_FILES {
+                    return files;
+                }
+                files.push(path);
+            }
+        }
+        stack.extend(subdirs.into_iter().rev());
+    }
+    files
+}
+
 /// One open document.
 #[derive(Clone, Debug)]
 pub struct Doc {
@@ -189,29 +235,11 @@ impl Workspace {
     }
 
     /// Every project a workspace-wide search covers: each open document's, and one per
-    /// `.fabric` file under the workspace folder (bounded).
+    /// `.fabric` file under the workspace folder (bounded: [`workspace_files`]).
     pub fn all_projects(&mut self) -> Vec<Project> {
         let mut keys: Vec<String> = self.docs.keys().cloned().collect();
         if let Some(root) = self.root.clone() {
-            let mut stack = vec![root];
-            let mut found = 0usize;
-            while let Some(dir) = stack.pop() {
-                let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-                let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-                entries.sort();
-                for path in entries {
-                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    if name.starts_with('.') || name == "target" || name == "node_modules" {
-                        continue;
-                    }
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if name.ends_with(".fabric") && found < MAX_WORKSPACE_FILES {
-                        found += 1;
-                        keys.push(key_of(&path));
-                    }
-                }
-            }
+            keys.extend(workspace_files(&root).iter().map(|p| key_of(p)));
         }
         keys.sort();
         keys.dedup();
@@ -263,4 +291,28 @@ pub fn write_stdlib() -> std::io::Result<tempfile::TempDir> {
         std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?.write_all(text.as_bytes())?;
     }
     Ok(folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Symlinks back to the workspace and to its parent are entered once each by their real
+    /// path: the walk ends, and lists each file once.
+    #[cfg(unix)]
+    #[test]
+    fn a_workspace_walk_follows_no_symlink_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/b/spec.fabric"), "").unwrap();
+        for (i, target) in [".", "..", "a", "a/b"].iter().enumerate() {
+            std::os::unix::fs::symlink(root.join(target), root.join(format!("loop{i}"))).unwrap();
+            std::os::unix::fs::symlink(root.join(target), root.join(format!("a/b/loop{i}"))).unwrap();
+        }
+        let files = workspace_files(&root);
+        let real: std::collections::BTreeSet<_> = files.iter().map(|f| std::fs::canonicalize(f).unwrap()).collect();
+        assert_eq!(real.len(), 1, "{files:?}");
+        assert!(files.len() <= 2, "each folder once: {files:?}");
+    }
 }

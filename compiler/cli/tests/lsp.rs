@@ -251,6 +251,47 @@ fn malformed_and_unknown_requests_get_answers_and_the_server_keeps_serving() {
     assert!(wait_exit(&mut s.child).success());
 }
 
+/// Messages that are JSON but not JSON-RPC, and a header whose length cannot be read, each
+/// get the JSON-RPC error (or are skipped) and the session goes on (issue 23, item 17).
+#[test]
+fn malformed_json_rpc_is_answered_and_framing_recovers() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::canonicalize(dir.path()).expect("canonical");
+    let mut s = start();
+    s.request("initialize", json!({ "processId": null, "rootUri": uri(&root), "capabilities": {} }));
+    s.notify("initialized", json!({}));
+    let error_for = |s: &mut Session, id: Value| s.wait(|m| m["id"] == id && m.get("error").is_some());
+    for (body, id, code) in [
+        ("{}", Value::Null, -32600),
+        (r#"{"jsonrpc":"1.0","id":9001,"method":"shutdown"}"#, json!(9001), -32600),
+        (r#"{"jsonrpc":"2.0","id":{"a":1},"method":"shutdown"}"#, Value::Null, -32600),
+        (r#"{"jsonrpc":"2.0","id":1.5,"method":"shutdown"}"#, Value::Null, -32600),
+        (r#"{"jsonrpc":"2.0","id":9002,"method":42}"#, json!(9002), -32600),
+        ("[1]", Value::Null, -32600),
+        ("{ not json", Value::Null, -32700),
+    ] {
+        s.send_raw(body.as_bytes());
+        let answer = error_for(&mut s, id.clone());
+        assert_eq!(answer["error"]["code"], code, "{body}: {answer}");
+    }
+    // A header whose length is not a number, its body, and the next message glued to it.
+    let next = r#"{"jsonrpc":"2.0","id":9003,"method":"fabric/noSuchMethod","params":{}}"#;
+    let glued = format!("Content-Length: abc\r\n\r\n{{\"jsonrpc\":\"2.0\"}}Content-Length: {}\r\n\r\n{next}", next.len());
+    s.send_bytes(glued.as_bytes());
+    let answer = s.wait(|m| m["id"] == json!(9003));
+    assert_eq!(answer["error"]["code"], -32601, "the glued message was read: {answer}");
+    // Still serving.
+    let hover = s.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///none.fabric" }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert!(hover.get("result").is_some(), "{hover}");
+    let shutdown = s.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none());
+    s.notify("exit", json!(null));
+    assert!(wait_exit(&mut s.child).success());
+}
+
 #[test]
 fn a_rack_over_its_limit_gets_a_quick_fix_that_raises_it() {
     let text = std::fs::read_to_string("../../examples/errors/E0401-gb300-rack-over-132kw.fabric").expect("example");
