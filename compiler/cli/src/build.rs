@@ -218,13 +218,26 @@ pub fn build(
     fs::create_dir_all(&parent).map_err(io_err(format!("cannot create `{}`", parent.display())))?;
     let prefix = format!(".{name}.fabric-build-");
     sweep_leftovers(&parent, &prefix);
-    let staging_path = (0..100u32)
-        .map(|n| parent.join(format!("{prefix}{}-{n}", std::process::id())))
-        .find(|p| fs::create_dir(p).is_ok())
-        .ok_or_else(|| BuildError::Io {
-            context: format!("cannot create a staging folder in `{}`", parent.display()),
-            error: io::Error::other("no free name"),
-        })?;
+    // A name taken by another build is tried again with the next number; any other error
+    // (a read-only file system, no permission) is the answer at once.
+    let mut staging_path = None;
+    for n in 0..100u32 {
+        let candidate = parent.join(format!("{prefix}{}-{n}", std::process::id()));
+        match fs::create_dir(&candidate) {
+            Ok(()) => {
+                staging_path = Some(candidate);
+                break;
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(error) => {
+                return Err(BuildError::Io { context: format!("cannot create a staging folder in `{}`", parent.display()), error });
+            }
+        }
+    }
+    let staging_path = staging_path.ok_or_else(|| BuildError::Io {
+        context: format!("cannot create a staging folder in `{}`", parent.display()),
+        error: io::Error::other("100 names are taken by other builds"),
+    })?;
     let staging = Staging { path: staging_path };
     let artifacts = emit::artifacts_with(&checked.db, checked.project, &options.parts, &options.emit);
     // The queries every emitter reads, computed once here rather than raced for.

@@ -548,3 +548,28 @@ fn long_type_chains_and_many_siblings_stay_linear() {
     assert_eq!(fabric_within(&["check", &siblings.to_string_lossy()], limit), 0);
     assert_eq!(fabric_within(&["fmt", "--check", &siblings.to_string_lossy()], limit), 1);
 }
+
+/// An OUT whose parent cannot be written to is refused at the first try with the OS error
+/// (it was "no free name" after 101 attempts), and nothing is written.
+#[cfg(unix)]
+#[test]
+fn an_unwritable_out_parent_is_reported_with_the_os_error() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let root = std::fs::metadata(scratch.path()).expect("metadata").uid() == 0;
+    // Permissions do not stop root: /sys refuses everyone a new folder.
+    let parent = if root {
+        std::path::PathBuf::from("/sys")
+    } else {
+        let p = scratch.path().join("read-only");
+        std::fs::create_dir(&p).expect("mkdir");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o500)).expect("chmod");
+        p
+    };
+    let out = parent.join("fabric-out");
+    let (code, _, stderr) = fabric(&["build", "examples/pod.fabric", "-o", &out.to_string_lossy()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot create a staging folder") && stderr.contains("os error"), "{stderr}");
+    assert!(!stderr.contains("names are taken"), "{stderr}");
+    assert!(!out.exists());
+}
