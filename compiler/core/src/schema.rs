@@ -768,7 +768,8 @@ impl Range {
 
 /// The range `field` accepts, where its type alone does not bound it (E0305 outside it).
 pub fn valid_range(field: &FieldSchema) -> Option<Range> {
-    const AT_LEAST_ONE: Range = Range { min: (1.0, true), max: None, says: "must be at least 1" };
+    // Counts are held in 32 bits: a larger one would saturate without a word.
+    const COUNT: Range = Range { min: (1.0, true), max: Some((4_294_967_295.0, true)), says: "must be from 1 to 4,294,967,295" };
     const SHARE: Range = Range { min: (0.0, true), max: Some((1.0, true)), says: "must be between 0 and 100 %" };
     const EFFICIENCY: Range = Range { min: (0.0, false), max: Some((1.0, true)), says: "must be above 0 and at most 100 %" };
     match (field.ty, field.name) {
@@ -777,7 +778,7 @@ pub fn valid_range(field: &FieldSchema) -> Option<Range> {
             ValueType::Count,
             "tp" | "pp" | "dp" | "ep" | "cp" | "replicas" | "gpus_per_replica" | "gpus" | "global_batch" | "samples" | "layers"
             | "hidden_size",
-        ) => Some(AT_LEAST_ONE),
+        ) => Some(COUNT),
         (ValueType::Ratio, "pue") => {
             Some(Range { min: (1.0, true), max: None, says: "must be at least 1 (facility power is never below IT power)" })
         }

@@ -21,6 +21,8 @@ pub enum LexicalError {
     UnterminatedComment,
     /// A number that does not fit a 64-bit float.
     InvalidNumber,
+    /// A number other than zero that rounds to zero in a 64-bit float (`1e-400`).
+    NumberUnderflow,
     /// A string literal longer than [`MAX_STRING_BYTES`].
     StringTooLong,
 }
@@ -305,6 +307,11 @@ fn number<'a>(lex: &mut logos::Lexer<'a, Token<'a>>) -> Result<NumberLit<'a>, Le
     let value: f64 = digits.parse().map_err(|_| LexicalError::InvalidNumber)?;
     if !value.is_finite() {
         return Err(LexicalError::InvalidNumber);
+    }
+    // `1e-400` is not zero, but parses as 0: say so rather than compute with 0.
+    let mantissa = digits.split(['e', 'E']).next().unwrap_or("");
+    if value == 0.0 && mantissa.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        return Err(LexicalError::NumberUnderflow);
     }
     let token_len = lex.slice().len();
     let rest = lex.remainder();

@@ -196,6 +196,12 @@ fn lex_error(e: &LexError) -> SyntaxError {
             "this number does not fit a 64-bit float".into(),
             "use a larger unit (for example `1 PB` instead of a long count of bytes)".into(),
         ),
+        LexicalError::NumberUnderflow => (
+            SyntaxErrorKind::NumberOutOfRange,
+            "number too small: it rounds to 0".into(),
+            "this number is not 0 but rounds to 0 in a 64-bit float".into(),
+            "write 0, or use a smaller unit (for example `1 ns` instead of `1e-9 s`)".into(),
+        ),
     };
     let span = if kind == SyntaxErrorKind::UnterminatedComment { Span::new(e.start, e.start + 2) } else { span };
     SyntaxError { kind, message, span, label, related: vec![], help }

@@ -27,6 +27,17 @@ impl Resolver<'_> {
                 );
                 None
             }
+            Value::Number { value, .. } if value.fract() == 0.0 => {
+                self.error(
+                    Diagnostic::error(
+                        codes::E0305,
+                        format!("{what} is too large: {}", crate::units::format_number(value)),
+                        Label::new(file, span, "too large"),
+                    )
+                    .with_help("use a whole number below 9,000,000,000,000,000"),
+                );
+                None
+            }
             Value::Number { value, .. } => {
                 self.error(
                     Diagnostic::error(
