@@ -573,3 +573,28 @@ fn an_unwritable_out_parent_is_reported_with_the_os_error() {
     assert!(!stderr.contains("names are taken"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// Memory per declared instance stays small enough that the instance limit (10,000,000)
+/// fits the documented budget (docs/reliability.md: 9.8 million instances check in 2.6 GB):
+/// a million instances (100,000 DGX H100 racks) check under a 700 MB address-space limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_million_instances_check_within_a_small_address_space() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let spec = scratch.path().join("million.fabric");
+    std::fs::write(
+        &spec,
+        "import std.nvidia.{DGX_H100}\nsite s { building b { hall h { row r { rack k[1..100000]: R } } } }\nrack R {\n  units = 42 U\n  power_limit = 20 kW\n  node n: DGX_H100\n}\n",
+    )
+    .expect("write");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 700000 && exec \"$0\" check \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_fabric"))
+        .arg(&spec)
+        .output()
+        .expect("sh runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("800,000 GPUs"), "{stdout}");
+}
