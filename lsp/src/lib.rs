@@ -3,8 +3,10 @@
 //!
 //! Requests and notifications run concurrently; the state sits behind one mutex that no
 //! handler holds across an `.await`, so edits apply in the order they arrive and a request
-//! sees a consistent database. Edits set salsa inputs at once; diagnostics follow after a
-//! short debounce, and a newer edit makes the pending publication stale (it is dropped).
+//! sees a consistent database. Edits set salsa inputs at once; diagnostics are analysed at
+//! once on a snapshot of the database, off the lock (requests are answered meanwhile), and
+//! a newer edit cancels that analysis (salsa unwinds its queries) and makes its publication
+//! stale.
 //! A panic in a feature is caught and answered as an internal error: the server keeps
 //! serving. Logs go to the client (`window/logMessage`), never to stdout.
 
@@ -17,14 +19,10 @@ use position::Encoding;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 use workspace::{Workspace, uri_key};
-
-/// How long diagnostics wait for the next keystroke before they are computed.
-pub const DEBOUNCE: Duration = Duration::from_millis(60);
 
 pub use transport::MAX_MESSAGE_BYTES;
 
@@ -88,8 +86,10 @@ impl Backend {
         })
     }
 
-    /// Publishes diagnostics for every open document after the debounce, unless a newer
-    /// edit comes first.
+    /// Publishes diagnostics for every open document, each analysed on a snapshot off the
+    /// workspace lock (requests go on meanwhile). A newer edit cancels it: setting the
+    /// database's inputs makes salsa unwind the snapshot's queries, and a publication for
+    /// an older edit is dropped as stale.
     fn schedule(&self) {
         let keys: Vec<String> = lock(&self.ws).docs.keys().cloned().collect();
         for key in keys {
@@ -101,23 +101,36 @@ impl Backend {
             };
             let (client, ws, generations) = (self.client.clone(), self.ws.clone(), self.generations.clone());
             tokio::spawn(async move {
-                tokio::time::sleep(DEBOUNCE).await;
-                let stale = || lock(&generations).get(&key) != Some(&generation);
-                if stale() {
-                    return;
-                }
-                let computed = {
+                let stale = {
+                    let key = key.clone();
+                    move || lock(&generations).get(&key).copied() != Some(generation)
+                };
+                let prepared = {
                     let mut ws = lock(&ws);
                     if stale() {
                         return;
                     }
                     let Some(doc) = ws.docs.get(&key) else { return };
                     let (uri, version) = (doc.uri.clone(), doc.version);
-                    std::panic::catch_unwind(AssertUnwindSafe(|| features::diagnostics(&mut ws, &key))).ok().map(|d| (uri, version, d))
+                    let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| features::diagnostics::prepare(&mut ws, &key)));
+                    (uri, version, analysis)
                 };
-                match computed {
-                    Some((uri, version, diagnostics)) => client.publish_diagnostics(uri, diagnostics, Some(version)).await,
-                    None => client.log_message(MessageType::ERROR, format!("checking {key} failed")).await,
+                let (uri, version, analysis) = prepared;
+                let outcome = match analysis {
+                    Ok(Some(analysis)) => {
+                        tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(|| analysis.run())))
+                            .await
+                            .unwrap_or_else(|e| Err(Box::new(e.to_string())))
+                    }
+                    Ok(None) => Ok(Vec::new()),
+                    Err(panic) => Err(panic),
+                };
+                match outcome {
+                    Ok(diagnostics) if !stale() => client.publish_diagnostics(uri, diagnostics, Some(version)).await,
+                    Ok(_) => {}
+                    // A newer edit cancelled it: that edit's analysis publishes.
+                    Err(payload) if payload.is::<salsa::Cancelled>() => {}
+                    Err(_) => client.log_message(MessageType::ERROR, format!("checking {} failed", uri.as_str())).await,
                 }
             });
         }

@@ -250,20 +250,62 @@ impl Workspace {
     /// the readable copy of a stdlib module.
     pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
         let key = file.key(&self.db);
-        if let Some(doc) = self.docs.get(key.as_str()) {
-            return Some(doc.uri.clone());
-        }
-        if key.starts_with("std.") {
-            let dir = self.stdlib_dir.as_ref()?;
-            return Uri::from_file_path(dir.join(format!("{}.fabric", key.replace('.', "/"))));
-        }
-        Uri::from_file_path(key.as_str())
+        uri_for(key, self.docs.get(key.as_str()).map(|d| &d.uri), self.stdlib_dir.as_deref())
     }
 
     /// The line index of a file: the open document's, or one made from the input's text.
     pub fn index_of(&self, file: SourceFile) -> LineIndex {
         match self.docs.get(file.key(&self.db).as_str()) {
             Some(doc) => doc.index.clone(),
+            None => LineIndex::new(file.text(&self.db), self.encoding),
+        }
+    }
+
+    /// What an analysis needs to run without the workspace: a handle on the database and
+    /// the open documents' URIs and line indexes. An edit to the workspace cancels the
+    /// handle's running queries (salsa), so a stale analysis ends at its next query.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            db: self.db.clone(),
+            docs: self.docs.iter().map(|(k, d)| (k.clone(), (d.uri.clone(), d.index.clone()))).collect(),
+            stdlib_dir: self.stdlib_dir.clone(),
+            encoding: self.encoding,
+        }
+    }
+}
+
+/// A file key's URI: the open document's, the readable copy of a stdlib module, or a
+/// `file:` URI.
+fn uri_for(key: &str, open: Option<&Uri>, stdlib_dir: Option<&Path>) -> Option<Uri> {
+    if let Some(uri) = open {
+        return Some(uri.clone());
+    }
+    if key.starts_with("std.") {
+        return Uri::from_file_path(stdlib_dir?.join(format!("{}.fabric", key.replace('.', "/"))));
+    }
+    Uri::from_file_path(key)
+}
+
+/// The workspace as one analysis sees it, off the workspace lock ([`Workspace::snapshot`]).
+pub struct Snapshot {
+    /// A handle on the compiler's database.
+    pub db: Database,
+    docs: BTreeMap<String, (Uri, LineIndex)>,
+    stdlib_dir: Option<PathBuf>,
+    encoding: Encoding,
+}
+
+impl Snapshot {
+    /// As [`Workspace::uri_of`].
+    pub fn uri_of(&self, file: SourceFile) -> Option<Uri> {
+        let key = file.key(&self.db);
+        uri_for(key, self.docs.get(key.as_str()).map(|d| &d.0), self.stdlib_dir.as_deref())
+    }
+
+    /// As [`Workspace::index_of`].
+    pub fn index_of(&self, file: SourceFile) -> LineIndex {
+        match self.docs.get(file.key(&self.db).as_str()) {
+            Some((_, index)) => index.clone(),
             None => LineIndex::new(file.text(&self.db), self.encoding),
         }
     }

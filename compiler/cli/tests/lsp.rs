@@ -366,3 +366,34 @@ fn missing_required_fields_get_a_quick_fix_that_adds_them() {
     assert_eq!(edit["newText"], "  precision = \n  placement = \n");
     close(s);
 }
+
+/// Diagnostics are analysed off the workspace lock: a request that needs only the syntax
+/// tree (document symbols), sent while the campus example (about 0.7 s to check in a debug
+/// build) is being re-analysed after an edit, is answered before that edit's diagnostics
+/// are published; and the edit's diagnostics still arrive (issue 23, item 19). (A request
+/// that needs the network waits for it: salsa computes a query once for every handle.)
+#[test]
+fn requests_are_answered_while_an_edit_is_analysed() {
+    let text = std::fs::read_to_string("../../examples/campus.fabric").expect("example");
+    let (mut s, doc, diagnostics, _dir) = open_one(&text);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    // One rack fewer in a row: the plant, the network and every budget are analysed again.
+    let at = text.find("rack k[1..16]").expect("the campus has rows of 16 racks");
+    let line = text[..at].matches('\n').count();
+    let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + "rack k[1..".len();
+    let change = json!({ "range": { "start": { "line": line, "character": column }, "end": { "line": line, "character": column + 2 } }, "text": "15" });
+    s.notify("textDocument/didChange", json!({ "textDocument": { "uri": doc, "version": 2 }, "contentChanges": [change] }));
+    std::thread::sleep(Duration::from_millis(100));
+    let id = 777_001;
+    s.send_raw(
+        json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol", "params": { "textDocument": { "uri": doc } } })
+            .to_string()
+            .as_bytes(),
+    );
+    // The first of the two to arrive.
+    let first = s.wait(|m| m["id"] == json!(id) || (m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 2));
+    assert_eq!(first["id"], json!(id), "the request waited for the analysis: {first}");
+    let published = s.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 2);
+    assert!(published["params"]["diagnostics"].is_array(), "{published}");
+    close(s);
+}

@@ -1,20 +1,45 @@
 //! `textDocument/publishDiagnostics`: the compiler's diagnostics of a file, with notes,
 //! help and the fix a quick fix applies.
 
-use crate::workspace::Workspace;
+use crate::workspace::{Snapshot, Workspace};
 use fabric_core::diagnostic::{Diagnostic as FabricDiagnostic, Severity};
+use fabric_core::source::{Project, SourceFile};
 use tower_lsp_server::ls_types::*;
 
 /// The diagnostics of file `key` as its own project sees them.
 pub fn diagnostics(ws: &mut Workspace, key: &str) -> Vec<Diagnostic> {
-    let Some(project) = ws.project(key) else { return Vec::new() };
-    let Some(file) = ws.file(project, key) else { return Vec::new() };
-    let all = fabric_core::pipeline::check(&ws.db, project);
-    all.iter().filter(|d| d.primary.file == file).map(|d| to_lsp(ws, d)).collect()
+    match prepare(ws, key) {
+        Some(analysis) => analysis.run(),
+        None => Vec::new(),
+    }
+}
+
+/// One file's analysis, ready to run off the workspace lock.
+pub struct Analysis {
+    snapshot: Snapshot,
+    project: Project,
+    file: SourceFile,
+}
+
+/// Loads the project of file `key` (under the workspace lock) and takes a snapshot to
+/// analyse it on; `None` when the file is in no project.
+pub fn prepare(ws: &mut Workspace, key: &str) -> Option<Analysis> {
+    let project = ws.project(key)?;
+    let file = ws.file(project, key)?;
+    Some(Analysis { snapshot: ws.snapshot(), project, file })
+}
+
+impl Analysis {
+    /// The file's diagnostics. An edit to the workspace meanwhile cancels it: salsa unwinds
+    /// with `salsa::Cancelled` at the next query.
+    pub fn run(&self) -> Vec<Diagnostic> {
+        let all = fabric_core::pipeline::check(&self.snapshot.db, self.project);
+        all.iter().filter(|d| d.primary.file == self.file).map(|d| to_lsp(&self.snapshot, d)).collect()
+    }
 }
 
 /// One compiler diagnostic as LSP sees it: its notes and help follow the message.
-fn to_lsp(ws: &Workspace, d: &FabricDiagnostic) -> Diagnostic {
+fn to_lsp(ws: &Snapshot, d: &FabricDiagnostic) -> Diagnostic {
     let index = ws.index_of(d.primary.file);
     let text = d.primary.file.text(&ws.db);
     let mut message = d.message.clone();

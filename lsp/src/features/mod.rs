@@ -7,7 +7,7 @@ mod code_actions;
 mod common;
 mod completion;
 mod definition;
-mod diagnostics;
+pub mod diagnostics;
 mod document_symbols;
 mod formatting;
 mod hover;
