@@ -132,8 +132,9 @@ fn disk(dir: &Path, import: u8, depth: u8) -> std::path::PathBuf {
         }
         _ => dir.join("missing"),
     };
-    let relative = target.strip_prefix(dir).unwrap_or(&target).to_string_lossy().replace('/', ".");
-    std::fs::write(&main, format!("import {relative}.{{X}}\n")).ok();
+    // A file import names the file by its path (`import "loop/again/main.fabric"`).
+    let relative = target.strip_prefix(dir).unwrap_or(&target).to_string_lossy().into_owned();
+    std::fs::write(&main, format!("import \"{relative}.fabric\"\n")).ok();
     main
 }
 

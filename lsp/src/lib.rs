@@ -105,37 +105,44 @@ impl Backend {
                     let key = key.clone();
                     move || lock(&generations).get(&key).copied() != Some(generation)
                 };
-                let prepared = {
-                    let mut ws = lock(&ws);
-                    if stale() {
-                        return;
+                // Cancelled without a newer edit of this document (another document's
+                // project was loaded meanwhile, which also sets inputs): analyse again.
+                for _ in 0..MAX_ANALYSIS_ATTEMPTS {
+                    let prepared = {
+                        let mut ws = lock(&ws);
+                        if stale() {
+                            return;
+                        }
+                        let Some(doc) = ws.docs.get(&key) else { return };
+                        let (uri, version) = (doc.uri.clone(), doc.version);
+                        let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| features::diagnostics::prepare(&mut ws, &key)));
+                        (uri, version, analysis)
+                    };
+                    let (uri, version, analysis) = prepared;
+                    let outcome = match analysis {
+                        Ok(Some(analysis)) => {
+                            tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(|| analysis.run())))
+                                .await
+                                .unwrap_or_else(|e| Err(Box::new(e.to_string())))
+                        }
+                        Ok(None) => Ok(Vec::new()),
+                        Err(panic) => Err(panic),
+                    };
+                    match outcome {
+                        Ok(diagnostics) if !stale() => return client.publish_diagnostics(uri, diagnostics, Some(version)).await,
+                        Ok(_) => return,
+                        Err(payload) if payload.is::<salsa::Cancelled>() => continue,
+                        Err(_) => return client.log_message(MessageType::ERROR, format!("checking {} failed", uri.as_str())).await,
                     }
-                    let Some(doc) = ws.docs.get(&key) else { return };
-                    let (uri, version) = (doc.uri.clone(), doc.version);
-                    let analysis = std::panic::catch_unwind(AssertUnwindSafe(|| features::diagnostics::prepare(&mut ws, &key)));
-                    (uri, version, analysis)
-                };
-                let (uri, version, analysis) = prepared;
-                let outcome = match analysis {
-                    Ok(Some(analysis)) => {
-                        tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(|| analysis.run())))
-                            .await
-                            .unwrap_or_else(|e| Err(Box::new(e.to_string())))
-                    }
-                    Ok(None) => Ok(Vec::new()),
-                    Err(panic) => Err(panic),
-                };
-                match outcome {
-                    Ok(diagnostics) if !stale() => client.publish_diagnostics(uri, diagnostics, Some(version)).await,
-                    Ok(_) => {}
-                    // A newer edit cancelled it: that edit's analysis publishes.
-                    Err(payload) if payload.is::<salsa::Cancelled>() => {}
-                    Err(_) => client.log_message(MessageType::ERROR, format!("checking {} failed", uri.as_str())).await,
                 }
             });
         }
     }
 }
+
+/// How often one edit's analysis is started again after being cancelled by something other
+/// than a newer edit of its document.
+const MAX_ANALYSIS_ATTEMPTS: usize = 8;
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {

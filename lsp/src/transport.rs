@@ -42,12 +42,13 @@ pub fn invalid(body: &[u8]) -> Option<(i64, String, Value)> {
         return Some((-32600, "Invalid Request: the message is not a JSON object".to_string(), Value::Null));
     };
     let id = object.get("id");
-    let id_ok = id.is_none_or(|id| id.is_null() || id.is_string() || id.is_i64() || id.is_u64());
+    // tower-lsp-server's ids are i64: a larger number would end its stream.
+    let id_ok = id.is_none_or(|id| id.is_null() || id.is_string() || id.is_i64());
     let answer_id = if id_ok { id.cloned().unwrap_or(Value::Null) } else { Value::Null };
     let problem = if object.get("jsonrpc") != Some(&json!("2.0")) {
         Some("`jsonrpc` must be \"2.0\"")
     } else if !id_ok {
-        Some("`id` must be a string, an integer or null")
+        Some("`id` must be a string, a 64-bit integer or null")
     } else if let Some(method) = object.get("method") {
         if !method.is_string() {
             Some("`method` must be a string")
@@ -74,11 +75,13 @@ pub async fn screen(input: impl AsyncRead + Unpin, mut to_server: impl AsyncWrit
         let mut length: Option<Option<usize>> = None;
         let mut headers = 0usize;
         loop {
-            let mut line = String::new();
-            match input.read_line(&mut line).await {
+            // Bytes, not text: a body cut mid-character must not end the session.
+            let mut raw = Vec::new();
+            match input.read_until(b'\n', &mut raw).await {
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}
             }
+            let line = String::from_utf8_lossy(&raw);
             let line = line.trim_end();
             if line.is_empty() {
                 if headers > 0 {
@@ -180,6 +183,7 @@ mod tests {
         bad(r#"{"jsonrpc":"2.0","id":7,"method":42}"#, -32600, json!(7));
         bad(r#"{"jsonrpc":"2.0","id":8,"method":"x","params":3}"#, -32600, json!(8));
         bad(r#"{"jsonrpc":"2.0","id":9}"#, -32600, json!(9));
+        bad(r#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"x"}"#, -32600, Value::Null);
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub fn workspace_files(root: &Path) -> Vec<std::path::PathBuf> {
             }
             if path.is_dir() {
                 subdirs.push(path);
-            } else if name.ends_with(".fabric") {
+            } else if name.ends_with(".fabric") && path.metadata().is_ok_and(|m| m.is_file()) {
+                // Regular files only: opening a FIFO would block the server.
                 if files.len() >= MAX_WORKSPACE_FILES {
                     return files;
                 }
@@ -340,7 +341,7 @@ mod tests {
     use super::*;
 
     /// Symlinks back to the workspace and to its parent are entered once each by their real
-    /// path: the walk ends, and lists each file once.
+    /// path: the walk ends, lists each file once, and skips what is not a regular file.
     #[cfg(unix)]
     #[test]
     fn a_workspace_walk_follows_no_symlink_loop() {
@@ -352,7 +353,11 @@ mod tests {
             std::os::unix::fs::symlink(root.join(target), root.join(format!("loop{i}"))).unwrap();
             std::os::unix::fs::symlink(root.join(target), root.join(format!("a/b/loop{i}"))).unwrap();
         }
+        // A FIFO named like a spec is not listed: loading it would block the server.
+        let fifo = std::process::Command::new("mkfifo").arg(root.join("a/pipe.fabric")).status();
+        assert!(fifo.is_ok_and(|s| s.success()), "mkfifo runs");
         let files = workspace_files(&root);
+        assert!(!files.iter().any(|f| f.ends_with("pipe.fabric")), "{files:?}");
         let real: std::collections::BTreeSet<_> = files.iter().map(|f| std::fs::canonicalize(f).unwrap()).collect();
         assert_eq!(real.len(), 1, "{files:?}");
         assert!(files.len() <= 2, "each folder once: {files:?}");

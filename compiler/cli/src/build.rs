@@ -244,6 +244,7 @@ pub fn build(
     let _ = (fabric_core::pipeline::inventory(&checked.db, checked.project), fabric_core::pipeline::cluster(&checked.db, checked.project));
     if options.parts.contains(&emit::Part::Sim) {
         let _ = fabric_core::pipeline::sim_graph(&checked.db, checked.project);
+        let _ = fabric_core::sim_workloads::workloads(&checked.db, checked.project, options.emit.astra_max_npus);
     }
     let results: Vec<std::sync::Mutex<Option<Result<u64, BuildError>>>> = artifacts.iter().map(|_| std::sync::Mutex::new(None)).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -145,6 +145,15 @@ pub struct WorkloadPlan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The query: the workloads of a checked spec with at most `max_npus` NPUs each, planned
+/// once per build (every trace file of every workload reads it). Called only on a spec
+/// without errors (the emitters), so it reads the checks ungated.
+#[salsa::tracked]
+pub fn workloads(db: &dyn salsa::Database, project: crate::source::Project, max_npus: u32) -> std::sync::Arc<WorkloadPlan> {
+    let plant = crate::plant::plant(db, project);
+    std::sync::Arc::new(plan(plant, crate::check::budgets(db, project), max_npus))
+}
+
 /// Plans the workloads of every service and job the checks estimated, reducing any above
 /// `max_npus` NPUs.
 pub fn plan(plant: &Plant, budgets: &Budgets, max_npus: u32) -> WorkloadPlan {

@@ -37,10 +37,27 @@ fn main() {
     lap("check");
     fabric_core::pipeline::sim_graph(db, project);
     lap("sim graph");
-    // Each artifact into a sink: the emitters' cost without the disk.
-    for file in fabric_emit::artifacts(db, project, fabric_emit::Part::ALL) {
-        fabric_emit::write(db, project, &file, &mut std::io::sink()).expect("writes");
-        lap(&file);
+    // Each artifact into a sink: the emitters' cost without the disk. A workload's Chakra
+    // traces (one per NPU) are timed together.
+    let files = fabric_emit::artifacts(db, project, fabric_emit::Part::ALL);
+    let mut i = 0;
+    while i < files.len() {
+        let traces = files[i].rsplit_once("/workload.").filter(|(_, rest)| rest.ends_with(".et")).map(|(dir, _)| dir.to_string());
+        match traces {
+            Some(dir) => {
+                let start = i;
+                while i < files.len() && files[i].starts_with(&format!("{dir}/workload.")) {
+                    fabric_emit::write(db, project, &files[i], &mut std::io::sink()).expect("writes");
+                    i += 1;
+                }
+                lap(&format!("{dir}/workload.*.et ({} files)", i - start));
+            }
+            None => {
+                fabric_emit::write(db, project, &files[i], &mut std::io::sink()).expect("writes");
+                lap(&files[i]);
+                i += 1;
+            }
+        }
     }
     println!("{:<32} {:>8.1} ms, {n} diagnostics", "total", start.elapsed().as_secs_f64() * 1e3);
 }

@@ -94,7 +94,10 @@ pub fn artifacts_with(db: &dyn salsa::Database, project: Project, parts: &[Part]
 fn sim_emitter<'a>(db: &'a dyn salsa::Database, project: Project, options: &Options) -> sim::SimEmitter<'a> {
     let spec = project.entry(db).display_path(db).clone();
     let graph = fabric_core::pipeline::sim_graph(db, project);
-    sim::SimEmitter::new(plant(db, project), network(db, project), graph, budgets(db, project), spec).with_max_npus(options.astra_max_npus)
+    let workloads = fabric_core::sim_workloads::workloads(db, project, options.astra_max_npus);
+    sim::SimEmitter::new(plant(db, project), network(db, project), graph, budgets(db, project), spec)
+        .with_max_npus(options.astra_max_npus)
+        .with_workloads(workloads.clone())
 }
 
 /// The ASTRA-sim workloads a build writes, and what could not be made (W0805, W0806).

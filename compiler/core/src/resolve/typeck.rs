@@ -31,7 +31,11 @@ impl Resolver<'_> {
                 self.error(
                     Diagnostic::error(
                         codes::E0305,
-                        format!("{what} is too large: {}", crate::units::format_number(value)),
+                        format!(
+                            "{what} is {}: {}",
+                            if value > 0.0 { "too large" } else { "too large in magnitude" },
+                            crate::units::format_number(value)
+                        ),
                         Label::new(file, span, "too large"),
                     )
                     .with_help("use a whole number below 9,000,000,000,000,000"),

@@ -35,8 +35,8 @@ pub struct SimEmitter<'a> {
     pub(super) names: std::cell::OnceCell<Vec<String>>,
     /// The most NPUs an ASTRA-sim workload simulates.
     pub(super) max_npus: u32,
-    /// The workloads, planned once.
-    pub(super) workloads: std::cell::OnceCell<WorkloadPlan>,
+    /// The workloads, planned once per build (a salsa query) or per emitter.
+    pub(super) workloads: std::cell::OnceCell<std::sync::Arc<WorkloadPlan>>,
 }
 
 impl<'a> SimEmitter<'a> {
@@ -60,9 +60,15 @@ impl<'a> SimEmitter<'a> {
         self
     }
 
+    /// Uses the build's planned workloads instead of planning them again.
+    pub fn with_workloads(self, plan: std::sync::Arc<WorkloadPlan>) -> Self {
+        let _ = self.workloads.set(plan);
+        self
+    }
+
     /// The ASTRA-sim workloads of the spec and what could not be made (W0805, W0806).
     pub fn workloads(&self) -> &WorkloadPlan {
-        self.workloads.get_or_init(|| fabric_core::sim_workloads::plan(self.plant, self.budgets, self.max_npus))
+        self.workloads.get_or_init(|| std::sync::Arc::new(fabric_core::sim_workloads::plan(self.plant, self.budgets, self.max_npus)))
     }
 
     pub(super) fn name(&self, decl: DeclId) -> String {

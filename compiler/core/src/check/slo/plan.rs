@@ -135,9 +135,9 @@ impl Operating {
 }
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with `servers` servers
-/// and `offered` Erlangs, by the stable recurrence of Erlang B. Past the offered load B
-/// only falls, so the recurrence stops once B is below 1e-15: the result is then an upper
-/// bound under 1e-14, far below any percentile the SLOs ask about.
+/// and `offered` Erlangs, from Erlang B: 0 more than ten standard deviations above the
+/// offered load, an exact sum within that band (stopped once its terms are below 1e-15 of
+/// it), and the normal approximation above a million Erlangs.
 pub fn erlang_c(servers: u64, offered: f64) -> f64 {
     if servers == 0 {
         return 1.0;
@@ -147,9 +147,9 @@ pub fn erlang_c(servers: u64, offered: f64) -> f64 {
         return 1.0;
     }
     // Erlang B is the Poisson(a) probability of c over that of at most c: more than ten
-    // standard deviations (and ten servers) above the offered load it is below e^-50 (a
-    // Poisson tail), so C is 0 to double precision and nothing needs summing; a wait that
-    // rare is far below any percentile an SLO asks about. This keeps enormous loads (2e7
+    // standard deviations (and ten servers) above the offered load it is below 1e-20 (at
+    // a = 1, and far smaller for larger loads), so nothing needs summing; a wait that rare
+    // is far below any percentile an SLO asks about. This keeps enormous loads (2e7
     // requests per second offer 1e8 Erlangs) from summing once per server.
     if c - offered > 10.0 * offered.sqrt() + 10.0 {
         return 0.0;
@@ -179,15 +179,12 @@ const NORMAL_ERLANGS: f64 = 1e6;
 /// (its error is about 1 / (6√a) of the tail, under 2e-4 above a million Erlangs).
 fn erlang_b_normal(servers: u64, offered: f64) -> f64 {
     let c = servers as f64;
-    let ln_pmf = c * offered.ln() - offered - ln_factorial(c);
+    // ln P(X = c) = c ln a − a − ln c!, with Stirling's series for ln c! and written in
+    // d = c − a so that no two huge terms cancel: −(c ln(1 + d/a) − d) − ½ ln(2πc) − 1/(12c).
+    let d = c - offered;
+    let ln_pmf = -(c * (d / offered).ln_1p() - d) - 0.5 * (2.0 * std::f64::consts::PI * c).ln() - 1.0 / (12.0 * c);
     let cdf = 0.5 * erfc(-(c + 0.5 - offered) / (offered * 2.0).sqrt());
     (ln_pmf.exp() / cdf).min(1.0)
-}
-
-/// ln n! by Stirling's series, to double precision for n above a thousand.
-fn ln_factorial(n: f64) -> f64 {
-    let x = n + 1.0;
-    (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x) - 1.0 / (360.0 * x.powi(3))
 }
 
 /// The complementary error function, by the Chebyshev fit of Numerical Recipes (section 6.2;
@@ -564,6 +561,12 @@ mod tests {
             let normal = erlang_b_normal(c, a);
             assert!((normal / exact - 1.0).abs() < 1e-3, "{sigmas} sigma: normal {normal}, exact {exact}");
         }
+        // At absurd loads the approximation stays a probability and stays continuous: one
+        // standard deviation above 1e16 Erlangs, B is about φ(1)/(Φ(1)·σ).
+        let a = 1e16;
+        let b = erlang_b_normal((a + 1e8) as u64, a);
+        let expected = (-0.5f64).exp() / (2.0 * std::f64::consts::PI).sqrt() / 0.841_344_7 / 1e8;
+        assert!((b / expected - 1.0).abs() < 1e-2, "{b} against {expected}");
         // Both sums of Erlang B agree.
         for (servers, offered) in
             [(10u64, 7.5), (100, 93.0), (1_000, 600.0), (5_000, 4_950.0), (16_000, 12_000.0), (16_000, 15_900.0), (300, 10.0)]
