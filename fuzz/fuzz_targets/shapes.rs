@@ -170,4 +170,5 @@ fuzz_target!(|shape: Shape| {
         let _ = fabric_core::pipeline::check(&database, project);
         let _ = fabric_core::fmt::format(&text);
     }
+    std::fs::remove_dir_all(&dir).ok();
 });
