@@ -252,6 +252,34 @@ fn workloads_reduced_or_left_out_say_so() {
     assert!(left_out[0].message.contains("pipeline parallelism (pp 2)"), "{}", left_out[0].message);
     let files = fabric_emit::artifacts(&checked.db, checked.project, &[Part::Sim]);
     assert!(!files.iter().any(|f| f.starts_with("sim/astra-sim/workloads/")), "no workload folder for the service");
+
+    // One GPU per replica: nothing to communicate. A job across buildings: no campus
+    // dimension yet. Each is W0806 with its reason, and no workload folder.
+    let one_gpu = std::fs::read_to_string("../examples/pod.fabric")
+        .unwrap()
+        .replace("Llama_3_1_70B", "Llama_3_1_8B")
+        .replace("gpus_per_replica = 8", "gpus_per_replica = 1")
+        .replace("replicas = 4", "replicas = 32");
+    let campus = std::fs::read_to_string("../examples/campus.fabric").unwrap();
+    let across = campus
+        .replace("  placement = campus.b1.h1\n  gpus = 9216\n", "  placement = campus\n  gpus = 10368\n")
+        .replace("global_batch = 9216", "global_batch = 10368");
+    assert_ne!(across, campus, "the campus job's placement was found");
+    for (name, text, service, why) in [
+        ("one-gpu.fabric", one_gpu, "assistant", "its decode replica is one GPU"),
+        ("across.fabric", across, "post_train", "it spans 2 buildings"),
+    ] {
+        let spec = scratch.path().join(name);
+        std::fs::write(&spec, text).unwrap();
+        let checked = fabric_cli::check_file(&spec).unwrap();
+        assert!(!checked.has_errors(), "{name}: {:?}", checked.diagnostics);
+        let left_out = fabric_emit::sim_workload_diagnostics(&checked.db, checked.project, &Default::default());
+        let w0806: Vec<_> = left_out.iter().filter(|d| d.code.as_str() == "W0806").collect();
+        assert_eq!(w0806.len(), 1, "{name}: {left_out:?}");
+        assert!(w0806[0].message.contains(&format!("`{service}`: {why}")), "{name}: {}", w0806[0].message);
+        let files = fabric_emit::artifacts(&checked.db, checked.project, &[Part::Sim]);
+        assert!(!files.iter().any(|f| f.starts_with(&format!("sim/astra-sim/workloads/{service}/"))), "{name}");
+    }
 }
 
 /// The Chakra traces of a pipelined training step: each stage sends forward to the next
