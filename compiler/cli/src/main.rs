@@ -52,8 +52,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
-    /// Check a spec and write its artifacts into OUT: report.json, the cabling plan (NetBox
-    /// CSVs, bill of materials, plan.json) and the Kubernetes manifests.
+    /// Check a spec and write its artifacts into OUT: report.json and report.html, the cabling
+    /// plan (NetBox CSVs, bill of materials, plan.json), the Kubernetes manifests and the
+    /// simulator inputs (scenario.json, ASTRA-sim networks and workloads, ns-3 topology).
     #[command(
         after_help = "Examples:\n  fabric build examples/campus.fabric -o out\n  fabric build site.fabric -o out --emit cabling,k8s\n\nNothing is written when the spec has errors. The tree is written beside OUT and\nswapped in only when complete, so a failed or interrupted build leaves OUT as it was.\nOUT may be missing, empty or an earlier build's output; other folders need --force.\n\nExit status: 0 built (warnings allowed), 1 errors in the spec, 2 usage or I/O error."
     )]
