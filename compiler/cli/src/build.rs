@@ -199,6 +199,47 @@ impl Drop for Staging {
     }
 }
 
+/// Memory a build takes per plant instance, as measured (docs/reliability.md): 1,000,000
+/// instances (100,000 DGX H100 racks) build with 914 MB peak.
+pub const BUILD_BYTES_PER_INSTANCE: u64 = 1_000;
+
+/// Memory a build takes per generated cable, as measured: the 131,072-GPU campus (about
+/// 300,000 instances and 1.6 million cables) builds with 846 MiB peak.
+pub const BUILD_BYTES_PER_CABLE: u64 = 400;
+
+/// The address space a build needs beyond its resident peak (thread stacks, allocator
+/// arenas, mapped files): a build is refused where its estimate times this exceeds the
+/// process's address-space limit.
+pub const ADDRESS_SPACE_FACTOR: u64 = 2;
+
+/// The memory a build of `checked` is estimated to take at its peak, bytes.
+pub fn memory_needed(checked: &crate::Checked) -> u64 {
+    let plant = fabric_core::plant::plant(&checked.db, checked.project);
+    let network = fabric_core::pipeline::network(&checked.db, checked.project);
+    100_000_000 + plant.instances.len() as u64 * BUILD_BYTES_PER_INSTANCE + network.cables.len() as u64 * BUILD_BYTES_PER_CABLE
+}
+
+/// The process's address-space limit (`ulimit -v`), where one is set.
+pub fn address_space_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rustix::process::getrlimit(rustix::process::Resource::As).current
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Why a build of `checked` would not fit this process's memory, if it would not: the
+/// allocator aborts a process that runs out of address space, so a build that cannot fit is
+/// refused before it starts.
+pub fn memory_problem(checked: &crate::Checked) -> Option<(u64, u64)> {
+    let limit = address_space_limit()?;
+    let needed = memory_needed(checked);
+    (needed.saturating_mul(ADDRESS_SPACE_FACTOR) > limit).then_some((needed, limit))
+}
+
 /// Writes the artifacts of a checked spec into OUT atomically. `progress` is called before
 /// each artifact with its path (from the writer threads); returning an error stops the
 /// build and leaves OUT unchanged. Artifacts are written by one thread per core (at most

@@ -396,6 +396,23 @@ fn build(path: &std::path::Path, options: fabric_cli::build::BuildOptions, color
     let mut checked = fabric_cli::check_file(path).map_err(|e| {
         miette!(code = "fabric::read", help = "check the path and its permissions", "cannot read `{}`: {e}", path.display())
     })?;
+    // A build that cannot fit the process's address space would be aborted by the
+    // allocator halfway: refuse it before it starts.
+    if !checked.has_errors()
+        && let Some((needed, limit)) = fabric_cli::build::memory_problem(&checked)
+    {
+        bar.finish_and_clear();
+        let gb = |b: u64| format!("{:.1} GB", b as f64 / 1e9);
+        return Err(miette!(
+            code = "fabric::memory",
+            help = "raise the limit (`ulimit -v`), or build fewer parts with --emit",
+            "building `{}` takes about {} of memory ({} of address space), and this process may use {}; nothing was written",
+            path.display(),
+            gb(needed),
+            gb(needed * fabric_cli::build::ADDRESS_SPACE_FACTOR),
+            gb(limit)
+        ));
+    }
     // What an export cannot hold (W0804) is said when that export is built.
     if options.parts.contains(&fabric_emit::Part::Sim) {
         let export = fabric_core::pipeline::sim_graph(&checked.db, checked.project).diagnostics.clone();
