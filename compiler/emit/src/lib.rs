@@ -94,15 +94,13 @@ pub fn artifacts_with(db: &dyn salsa::Database, project: Project, parts: &[Part]
 fn sim_emitter<'a>(db: &'a dyn salsa::Database, project: Project, options: &Options) -> sim::SimEmitter<'a> {
     let spec = project.entry(db).display_path(db).clone();
     let graph = fabric_core::pipeline::sim_graph(db, project);
-    let workloads = fabric_core::sim_workloads::workloads(db, project, options.astra_max_npus);
-    sim::SimEmitter::new(plant(db, project), network(db, project), graph, budgets(db, project), spec)
-        .with_max_npus(options.astra_max_npus)
-        .with_workloads(workloads.clone())
+    let workloads = fabric_core::sim_workloads::workloads(db, project, options.astra_max_npus).clone();
+    sim::SimEmitter::new(plant(db, project), network(db, project), graph, budgets(db, project), spec, workloads)
 }
 
-/// The ASTRA-sim workloads a build writes, and what could not be made (W0805, W0806).
+/// What the ASTRA-sim workloads a build writes could not hold (W0805, W0806).
 pub fn sim_workload_diagnostics(db: &dyn salsa::Database, project: Project, options: &Options) -> Vec<fabric_core::diagnostic::Diagnostic> {
-    sim_emitter(db, project, options).workloads().diagnostics.clone()
+    fabric_core::sim_workloads::workloads(db, project, options.astra_max_npus).diagnostics.clone()
 }
 
 /// Writes the artifact at `path` (one of [`artifacts`]) of a checked spec to `out`.

@@ -6,7 +6,7 @@ use fabric_core::network::Network;
 use fabric_core::plant::{InstanceId, Plant};
 use fabric_core::resolve::DeclId;
 use fabric_core::sim_graph::SimGraph;
-use fabric_core::sim_workloads::{DEFAULT_MAX_NPUS, WorkloadPlan};
+use fabric_core::sim_workloads::WorkloadPlan;
 
 /// The scenario format this version writes.
 pub const SCENARIO_FORMAT: &str = "fabric-scenario/1";
@@ -33,42 +33,27 @@ pub struct SimEmitter<'a> {
     pub(super) spec: String,
     /// Every vertex's name, made once: links name their ends many times over.
     pub(super) names: std::cell::OnceCell<Vec<String>>,
-    /// The most NPUs an ASTRA-sim workload simulates.
-    pub(super) max_npus: u32,
-    /// The workloads, planned once per build (a salsa query) or per emitter.
-    pub(super) workloads: std::cell::OnceCell<std::sync::Arc<WorkloadPlan>>,
+    /// The ASTRA-sim workloads, planned once per build (`fabric_core::sim_workloads::workloads`).
+    pub(super) workloads: std::sync::Arc<WorkloadPlan>,
 }
 
 impl<'a> SimEmitter<'a> {
-    /// Prepares the `sim/` files of a checked spec whose entry file is `spec`.
-    pub fn new(plant: &'a Plant, net: &'a Network, graph: &'a SimGraph, budgets: &'a Budgets, spec: String) -> Self {
-        SimEmitter {
-            plant,
-            net,
-            graph,
-            budgets,
-            spec,
-            names: std::cell::OnceCell::new(),
-            max_npus: DEFAULT_MAX_NPUS,
-            workloads: std::cell::OnceCell::new(),
-        }
-    }
-
-    /// Sets the most NPUs an ASTRA-sim workload simulates (W0805 above it).
-    pub fn with_max_npus(mut self, max_npus: u32) -> Self {
-        self.max_npus = max_npus.max(1);
-        self
-    }
-
-    /// Uses the build's planned workloads instead of planning them again.
-    pub fn with_workloads(self, plan: std::sync::Arc<WorkloadPlan>) -> Self {
-        let _ = self.workloads.set(plan);
-        self
+    /// Prepares the `sim/` files of a checked spec whose entry file is `spec`, with its
+    /// planned ASTRA-sim workloads.
+    pub fn new(
+        plant: &'a Plant,
+        net: &'a Network,
+        graph: &'a SimGraph,
+        budgets: &'a Budgets,
+        spec: String,
+        workloads: std::sync::Arc<WorkloadPlan>,
+    ) -> Self {
+        SimEmitter { plant, net, graph, budgets, spec, names: std::cell::OnceCell::new(), workloads }
     }
 
     /// The ASTRA-sim workloads of the spec and what could not be made (W0805, W0806).
     pub fn workloads(&self) -> &WorkloadPlan {
-        self.workloads.get_or_init(|| std::sync::Arc::new(fabric_core::sim_workloads::plan(self.plant, self.budgets, self.max_npus)))
+        &self.workloads
     }
 
     pub(super) fn name(&self, decl: DeclId) -> String {
