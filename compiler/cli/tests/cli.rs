@@ -580,20 +580,8 @@ fn an_unwritable_out_parent_is_reported_with_the_os_error() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_million_instances_check_within_a_small_address_space() {
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let spec = scratch.path().join("million.fabric");
-    std::fs::write(
-        &spec,
-        "import std.nvidia.{DGX_H100}\nsite s { building b { hall h { row r { rack k[1..100000]: R } } } }\nrack R {\n  units = 42 U\n  power_limit = 20 kW\n  node n: DGX_H100\n}\n",
-    )
-    .expect("write");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 700000 && exec \"$0\" check \"$1\"")
-        .arg(env!("CARGO_BIN_EXE_fabric"))
-        .arg(&spec)
-        .output()
-        .expect("sh runs");
+    let (_scratch, spec) = million_instances();
+    let out = fabric_with_address_space(700_000, &["check".as_ref(), spec.as_os_str()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("800,000 GPUs"), "{stdout}");
@@ -605,6 +593,18 @@ fn a_million_instances_check_within_a_small_address_space() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_build_too_large_for_the_address_space_is_refused_before_it_starts() {
+    let (scratch, spec) = million_instances();
+    let out = scratch.path().join("out");
+    let run = fabric_with_address_space(1_500_000, &["build".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("of memory") && stderr.contains("this process may use") && stderr.contains("nothing was written"), "{stderr}");
+    assert!(!out.exists());
+}
+
+/// A spec of a million instances (100,000 DGX H100 racks) in a scratch folder.
+#[cfg(target_os = "linux")]
+fn million_instances() -> (tempfile::TempDir, std::path::PathBuf) {
     let scratch = tempfile::tempdir().expect("temp dir");
     let spec = scratch.path().join("million.fabric");
     std::fs::write(
@@ -612,17 +612,18 @@ fn a_build_too_large_for_the_address_space_is_refused_before_it_starts() {
         "import std.nvidia.{DGX_H100}\nsite s { building b { hall h { row r { rack k[1..100000]: R } } } }\nrack R {\n  units = 42 U\n  power_limit = 20 kW\n  node n: DGX_H100\n}\n",
     )
     .expect("write");
-    let out = scratch.path().join("out");
-    let run = Command::new("sh")
+    (scratch, spec)
+}
+
+/// Runs the binary under test with `args` under an address-space limit of `kib` KiB
+/// (`ulimit -v`).
+#[cfg(target_os = "linux")]
+fn fabric_with_address_space(kib: u64, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new("sh")
         .arg("-c")
-        .arg("ulimit -v 1500000 && exec \"$0\" build \"$1\" -o \"$2\"")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_fabric"))
-        .arg(&spec)
-        .arg(&out)
+        .args(args)
         .output()
-        .expect("sh runs");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("of memory") && stderr.contains("this process may use") && stderr.contains("nothing was written"), "{stderr}");
-    assert!(!out.exists());
+        .expect("sh runs")
 }
