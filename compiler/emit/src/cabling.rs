@@ -36,12 +36,13 @@ pub const CABLES_HEADER: [&str; 11] = [
 ];
 
 /// Escapes a text that a spreadsheet would run as a formula (one starting with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return) by putting a `'` before it (OWASP's advice).
+/// `-`, `@` or a tab) by putting a `'` before it (OWASP's advice). A carriage return, like
+/// every other control character, is already written as `\u{d}` by `printable`.
 pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     // Control characters (from escapes in spec strings) are written as `\u{..}`.
     let text = fabric_core::diagnostic::printable(text);
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        Some('=' | '+' | '-' | '@' | '\t') => format!("'{text}").into(),
         _ => text,
     }
 }
