@@ -200,8 +200,10 @@ impl Database {
                             FileSlot::TooDeep
                         } else if files.len() >= MAX_FILES {
                             FileSlot::TooMany
-                        } else if std::fs::metadata(&import_key).is_ok_and(|m| m.is_dir()) || !fs.is_regular_file(&import_key) {
-                            let what = match std::fs::metadata(&import_key) {
+                        } else if let meta = std::fs::metadata(&import_key)
+                            && (meta.as_ref().is_ok_and(|m| m.is_dir()) || !fs.is_regular_file(&import_key))
+                        {
+                            let what = match meta {
                                 Ok(m) if m.is_dir() => "it is a folder, not a file",
                                 Ok(_) => "it is not a regular file (a FIFO, a device or a socket), which could block the check",
                                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => "No such file or directory (os error 2)",
